@@ -1,0 +1,186 @@
+"""Observation (MODEL.md §6): per-step metrics and per-run summaries, per organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Recorded every step, one value per organisation.
+METRICS: tuple[str, ...] = (
+    "distribution_index",
+    "leadership_density",
+    "leadership_centralization",
+    "anxiety",
+    "trust",
+    "peer_trust",
+    "dependency",
+    "authority",
+    "leader_anxiety",
+    "distribution",
+    "containment",
+    "reversion_pressure",
+    "conflict_rate",
+    "success_rate",
+    "pressure",
+    "role_clarity",
+    "target",
+    "acts",
+    "successes",
+    "collisions",
+    "offers",
+    "unresolved_share",
+    "support",
+    "attended",
+    "in_group",
+)
+# Per run (per organisation), from the series.
+SUMMARIES: tuple[str, ...] = (
+    "reverted",
+    "time_to_reversion",
+    "never_distributed",
+    "final_distribution_index",
+    "peak_anxiety",
+    "leader_peak_anxiety",
+    "mean_anxiety",
+    "mean_success_rate",
+    "mean_conflict_rate",
+    "mean_dependency",
+    "final_trust",
+    "capacity_built",
+)
+# The ASERT profile (seed 000): four dimensions read off the model state.
+ASERT_AXES: dict[str, str] = {
+    "context": "trust",
+    "culture": "authority",
+    "change": "distribution_index",
+    "relationships": "peer_trust",
+}
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step's metrics: ``values[name]`` has one entry per organisation."""
+
+    step: int
+    values: dict[str, np.ndarray]
+
+
+def stack(records: Sequence[StepRecord]) -> dict[str, np.ndarray]:
+    """The series as arrays of shape (steps, organisations)."""
+    if not records:
+        return {name: np.empty((0, 0)) for name in METRICS}
+    return {name: np.stack([r.values[name] for r in records]) for name in METRICS}
+
+
+def gini_with_leader(
+    counts: np.ndarray,
+    org: np.ndarray,
+    n_org: int,
+    leader_acts: np.ndarray,
+    org_size: np.ndarray,
+) -> np.ndarray:
+    """Gini coefficient of leadership acts per organisation, the leader included.
+
+    Staff act counts are small integers (acts in the window), so pairwise absolute
+    differences are summed over a histogram: O(staff + window²) per organisation.
+    ``G = Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n Σ x)`` with n = staff + 1.
+    """
+    width = int(counts.max(initial=0)) + 1
+    hist = np.bincount(org * width + counts, minlength=n_org * width).reshape(n_org, width)
+    values = np.arange(width, dtype=np.float64)
+    distance = np.abs(values[:, None] - values[None, :])
+    staff_pairs = np.einsum("ov,vw,ow->o", hist, distance, hist)
+    leader_pairs = 2.0 * (hist * np.abs(values[None, :] - leader_acts[:, None])).sum(axis=1)
+    total = hist @ values + leader_acts
+    n = org_size + 1.0
+    return np.divide(
+        staff_pairs + leader_pairs, 2.0 * n * total, out=np.zeros(n_org), where=total > 0
+    )
+
+
+def trailing_mean(series: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Trailing moving average over ``window`` weeks (fewer before week ``window − 1``)."""
+    steps = series.shape[0]
+    cumulative = np.vstack([np.zeros((1, series.shape[1])), np.cumsum(series, axis=0)])
+    t = np.arange(steps)[:, None]
+    start = np.maximum(0, t + 1 - window[None, :])
+    picked_end = np.take_along_axis(cumulative, t + 1 + 0 * start, axis=0)
+    picked_start = np.take_along_axis(cumulative, start, axis=0)
+    return (picked_end - picked_start) / (t + 1 - start)
+
+
+def detect_reversion(
+    index: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    smoothing: np.ndarray,
+    run_length: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reversion per organisation (MODEL.md §6).
+
+    The trailing moving average must first reach ``high``; after that week, the
+    first run of ``run_length`` consecutive weeks below ``low`` is a reversion,
+    dated at the run's last week. Returns (reverted, time_to_reversion or -1,
+    never_distributed).
+    """
+    steps, n_org = index.shape
+    smooth = trailing_mean(index, smoothing)
+    reached = smooth >= high[None, :]
+    ever = reached.any(axis=0)
+    first_high = np.where(ever, reached.argmax(axis=0), steps)
+    below = smooth < low[None, :]
+    run = np.zeros(n_org, dtype=np.int64)
+    when = np.full(n_org, -1, dtype=np.int64)
+    for t in range(steps):
+        eligible = t > first_high
+        run = np.where(eligible & below[t], run + 1, 0)
+        hit = (when < 0) & (run >= run_length)
+        when[hit] = t
+    return when >= 0, when, ~ever
+
+
+def summarise(
+    series: dict[str, np.ndarray],
+    initial_authority: np.ndarray,
+    params: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Per-organisation summaries of a run, from its series (shape (steps, organisations)).
+
+    ``params`` gives per-organisation arrays of ``reversion_high``, ``reversion_low``,
+    ``smoothing_weeks``, ``reversion_weeks`` and ``final_window``.
+    """
+    index = series["distribution_index"]
+    reverted, when, never = detect_reversion(
+        index,
+        params["reversion_high"],
+        params["reversion_low"],
+        params["smoothing_weeks"].astype(np.int64),
+        params["reversion_weeks"].astype(np.int64),
+    )
+    steps = index.shape[0]
+    final_window = np.minimum(params["final_window"].astype(np.int64), steps)
+    tail = np.arange(steps)[:, None] >= steps - final_window[None, :]
+    final_index = (index * tail).sum(axis=0) / np.maximum(final_window, 1)
+    acts = series["acts"].sum(axis=0)
+    success = np.divide(
+        series["successes"].sum(axis=0), acts, out=np.zeros_like(acts), where=acts > 0
+    )
+    conflict = np.divide(
+        series["collisions"].sum(axis=0), acts, out=np.zeros_like(acts), where=acts > 0
+    )
+    return {
+        "reverted": reverted,
+        "time_to_reversion": when,
+        "never_distributed": never,
+        "final_distribution_index": final_index,
+        "peak_anxiety": series["anxiety"].max(axis=0),
+        "leader_peak_anxiety": series["leader_anxiety"].max(axis=0),
+        "mean_anxiety": series["anxiety"].mean(axis=0),
+        "mean_success_rate": success,
+        "mean_conflict_rate": conflict,
+        "mean_dependency": series["dependency"].mean(axis=0),
+        "final_trust": series["trust"][-1],
+        "capacity_built": series["authority"][-1] - initial_authority,
+    }

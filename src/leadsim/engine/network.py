@@ -1,0 +1,132 @@
+"""Collegial networks: departments as communities, one block-diagonal matrix for a batch.
+
+Staff are placed in departments of ``department_size`` in index order. Within a
+department colleagues are linked as a stochastic block model (each pair with
+``p_within``) or as a Watts–Strogatz ring (``ws_neighbours``, ``ws_rewire``). Between
+departments the number of links is Binomial(cross pairs, p_cross) with
+``p_cross = cross_links / (n_staff − department_size)``, and that many distinct pairs
+are drawn uniformly: the stochastic block model exactly, in O(links) rather than O(n²).
+Every draw is keyed by the organisation's seed (:mod:`leadsim.engine.random`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse, stats
+
+from leadsim.engine.random import Purpose, agent_keys, stream_base, uniform
+from leadsim.params import Parameters
+
+
+def _uniforms(seed: int, purpose: Purpose, keys: np.ndarray, round_: int = 0) -> np.ndarray:
+    base = stream_base(np.array([seed], dtype=np.uint64), round_, purpose)
+    return uniform(base, agent_keys(keys))
+
+
+def departments(n_staff: int, department_size: int) -> np.ndarray:
+    """Department of each staff member: consecutive blocks of ``department_size``."""
+    return np.arange(n_staff) // department_size
+
+
+def _within_sbm(n: int, size: int, p_within: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    dept = departments(n, size)
+    heads, tails, keys = [], [], []
+    for offset in range(1, min(size, n)):
+        i = np.arange(n - offset)
+        same = dept[i] == dept[i + offset]
+        i = i[same]
+        heads.append(i)
+        tails.append(i + offset)
+        keys.append(i * size + offset)
+    if not heads:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    i, j, k = np.concatenate(heads), np.concatenate(tails), np.concatenate(keys)
+    keep = _uniforms(seed, Purpose.NET_WITHIN, k) < p_within
+    return i[keep], j[keep]
+
+
+def _within_watts_strogatz(
+    n: int, size: int, neighbours: int, rewire: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    dept = departments(n, size)
+    start = dept * size
+    dept_len = np.minimum(size, n - start)
+    heads, tails, keys = [], [], []
+    for s in range(1, neighbours // 2 + 1):
+        i = np.arange(n)
+        m = dept_len
+        ok = m > 2 * s  # a ring of m nodes has distinct s-th neighbours only when m > 2s
+        i, m, st = i[ok], m[ok], start[ok]
+        j = st + (i - st + s) % m
+        heads.append(i)
+        tails.append(j)
+        keys.append(i * size + s)
+    if not heads:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    i, j, k = np.concatenate(heads), np.concatenate(tails), np.concatenate(keys)
+    moved = _uniforms(seed, Purpose.NET_REWIRE, k) < rewire
+    m = dept_len[i[moved]]
+    # a new end uniformly among the department's other members
+    r = np.floor(_uniforms(seed, Purpose.NET_REWIRE_TARGET, k[moved]) * (m - 1)).astype(np.int64)
+    local_i = i[moved] - start[i[moved]]
+    j = j.copy()
+    j[moved] = start[i[moved]] + np.where(r >= local_i, r + 1, r)
+    return i, j
+
+
+def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if n <= size or cross_links <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    dept = departments(n, size)
+    counts = np.bincount(dept)
+    pairs = (n * n - int(np.sum(counts.astype(np.int64) ** 2))) // 2
+    p_cross = min(1.0, cross_links / (n - size))
+    u = _uniforms(seed, Purpose.NET_CROSS_COUNT, np.zeros(1, np.int64))[0]
+    wanted = int(stats.binom.ppf(u, pairs, p_cross))
+    found_i, found_j = np.empty(0, np.int64), np.empty(0, np.int64)
+    round_ = 0
+    while found_i.size < wanted:
+        batch = 2 * (wanted - found_i.size) + 16
+        keys = np.arange(batch)
+        i = np.floor(_uniforms(seed, Purpose.NET_CROSS_I, keys, round_) * n).astype(np.int64)
+        j = np.floor(_uniforms(seed, Purpose.NET_CROSS_J, keys, round_) * n).astype(np.int64)
+        ok = dept[i] != dept[j]
+        lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
+        lo, hi = np.concatenate([found_i, lo]), np.concatenate([found_j, hi])
+        # keep each pair's first occurrence, in draw order
+        _, first = np.unique(lo * n + hi, return_index=True)
+        first.sort()
+        found_i, found_j = lo[first][:wanted], hi[first][:wanted]
+        round_ += 1
+    return found_i, found_j
+
+
+def organisation_edges(params: Parameters, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Undirected links of one organisation as (i, j) local indices, i != j, no duplicates."""
+    n, size = params.n_staff, params.department_size
+    if params.network_model == "watts_strogatz":
+        wi, wj = _within_watts_strogatz(n, size, params.ws_neighbours, params.ws_rewire, seed)
+    else:
+        wi, wj = _within_sbm(n, size, params.p_within, seed)
+    ci, cj = _cross_links(n, size, params.cross_links, seed)
+    i, j = np.concatenate([wi, ci]), np.concatenate([wj, cj])
+    keep = i != j
+    lo, hi = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    code = np.unique(lo * n + hi)
+    return code // n, code % n
+
+
+def block_adjacency(
+    edges: Sequence[tuple[np.ndarray, np.ndarray]], offsets: np.ndarray, n_total: int
+) -> sparse.csr_array:
+    """One symmetric CSR adjacency matrix for all organisations (block diagonal)."""
+    rows = [e[0] + off for e, off in zip(edges, offsets, strict=True)]
+    cols = [e[1] + off for e, off in zip(edges, offsets, strict=True)]
+    r = np.concatenate([*rows, *cols]) if rows else np.empty(0, np.int64)
+    c = np.concatenate([*cols, *rows]) if rows else np.empty(0, np.int64)
+    data = np.ones(r.size, dtype=np.float64)
+    matrix = sparse.csr_array((data, (r, c)), shape=(n_total, n_total))
+    matrix.sort_indices()
+    return matrix

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadsim.params import APPROACHES, FIELD_NAMES, POLICIES, STRUCTURAL, Parameters
+from leadsim.params import (
+    APPROACHES,
+    FIELD_NAMES,
+    FIELDS,
+    POLICIES,
+    STRUCTURAL,
+    ParameterError,
+    check_field,
+)
 
 # kind -> {argument: (type, required)}
 EVENT_KINDS: dict[str, dict[str, tuple[type, bool]]] = {
@@ -114,7 +122,7 @@ def _check_set(args: Mapping[str, Any]) -> None:
             raise EventError(
                 f"set.{name}: fixed when the organisation is built; cannot change mid-run"
             )
-    try:
-        Parameters().replace(**args)
-    except ValueError as err:
-        raise EventError(f"set.{err}") from None
+        try:
+            check_field(FIELDS[name], args[name])  # type and range; the engine checks the rest
+        except ParameterError as err:
+            raise EventError(f"set.{err}") from None

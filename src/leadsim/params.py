@@ -398,7 +398,7 @@ class Parameters:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            _check(f, getattr(self, f.name))
+            check_field(f, getattr(self, f.name))
         if self.policy not in POLICIES:
             raise ParameterError(
                 f"policy: unknown value {self.policy!r}; allowed: {', '.join(POLICIES)}"
@@ -452,7 +452,7 @@ class Parameters:
         return dataclasses.asdict(self)
 
 
-def _check(f: dataclasses.Field, value: Any) -> None:
+def check_field(f: dataclasses.Field, value: Any) -> None:
     """Validate one field's type and range, raising a one-line :class:`ParameterError`."""
     name, meta = f.name, f.metadata
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))

@@ -203,7 +203,7 @@ def collision_probability(peer_trust: Array, collision_rate: Array) -> Array:
 def stays_unresolved(peer_trust: Array, u: Array) -> Array:
     """A conflict stays unresolved, and is referred back up, with probability ``1 − peer_trust``.
 
-    Seed 004: unresolved rivalry between peers is "referred back up" to the top leader.
+    Seed 004: peers who collaborate "do not simply refer back up to top leaders"; unresolved rivalry does.
     """
     return u < 1.0 - peer_trust
 

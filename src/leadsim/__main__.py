@@ -1,0 +1,5 @@
+"""``python -m leadsim`` is the ``leadsim`` command."""
+
+from leadsim.cli import main
+
+raise SystemExit(main())

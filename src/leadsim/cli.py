@@ -1,0 +1,154 @@
+"""The ``leadsim`` command: run, list and validate scenarios (and, when present, sweeps)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from leadsim import __version__
+from leadsim.config import ScenarioError, find_scenario, list_scenarios, load_scenario
+from leadsim.events import EventError
+from leadsim.params import FIELDS, ParameterError, describe
+
+USER_ERRORS = (ScenarioError, ParameterError, EventError, FileNotFoundError)
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: 0 to 2**63 - 1")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: 1 to 100000")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Simulate one scenario, print its summary, write metrics and a figure."""
+    from leadsim.plotting import run_figure
+    from leadsim.simulate import simulate
+
+    scenario = find_scenario(args.scenario)
+    result = simulate(scenario, seed=args.seed, steps=args.steps)
+    seed = scenario.seed if args.seed is None else args.seed
+    steps = scenario.horizon if args.steps is None else args.steps
+    print(f"{scenario.name}: {scenario.title} (seed {seed}, {steps} weeks)")
+    for row in result.summary.itertuples():
+        if row.never_distributed:
+            verdict = "never distributed"
+        elif row.reverted:
+            verdict = f"reverted to hierarchy in week {row.time_to_reversion}"
+        else:
+            verdict = "sustained distributed leadership"
+        prefix = f"  organisation {row.organisation}: " if len(result.summary) > 1 else "  "
+        print(
+            f"{prefix}{verdict}; final distribution index {row.final_distribution_index:.2f}; "
+            f"peak staff anxiety {row.peak_anxiety:.2f}"
+        )
+    if args.out is not None:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        stem = scenario.name
+        result.metrics.to_parquet(out / f"{stem}_metrics.parquet", index=False)
+        result.metrics.to_csv(out / f"{stem}_metrics.csv", index=False)
+        result.summary.to_csv(out / f"{stem}_summary.csv", index=False)
+        (out / f"{stem}_events.json").write_text(
+            json.dumps([{"step": s, "organisation": o, "event": e} for s, o, e in result.events])
+        )
+        fig = run_figure(result.metrics, result.events, result.reversions(), scenario.title)
+        fig.savefig(out / f"{stem}.png", dpi=110)
+        print(f"wrote {out / f'{stem}_metrics.parquet'}, .csv, _summary.csv and {stem}.png")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the shipped scenarios, one line each."""
+    scenarios = list_scenarios()
+    width = max((len(s.name) for s in scenarios), default=0)
+    for s in scenarios:
+        print(f"{s.name:<{width}}  {s.title}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files without running them; one line per file."""
+    failed = 0
+    for path in args.files:
+        try:
+            load_scenario(path)
+        except USER_ERRORS as err:
+            print(f"invalid: {err}")
+            failed += 1
+        else:
+            print(f"ok: {path}")
+    return 1 if failed else 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """List every parameter with its meaning, default and range."""
+    for name in FIELDS:
+        print(describe(name))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="leadsim",
+        description="Simulate why organisations that distribute leadership revert to hierarchy.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a scenario and write its metrics and figure")
+    run.add_argument("scenario", help="a scenario file, or the name of a shipped scenario")
+    run.add_argument("--seed", type=_seed, help="override the scenario's seed")
+    run.add_argument("--steps", type=_positive, help="override the horizon (weeks)")
+    run.add_argument("--out", help="folder for metrics (Parquet, CSV) and the figure (PNG)")
+    run.set_defaults(func=cmd_run)
+
+    scen = sub.add_parser("scenarios", help="list the shipped scenarios")
+    scen.set_defaults(func=cmd_scenarios)
+
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("files", nargs="+")
+    val.set_defaults(func=cmd_validate)
+
+    params = sub.add_parser("params", help="list every parameter with its default and range")
+    params.set_defaults(func=cmd_params)
+
+    for module in ("leadsim.experiments.cli", "leadsim.dashboard.cli"):
+        try:
+            extension = __import__(module, fromlist=["add_commands"])
+        except ModuleNotFoundError as err:
+            if err.name is None or not module.startswith(err.name):
+                raise
+            continue
+        extension.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``leadsim`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (*USER_ERRORS, ValueError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        print(f"leadsim: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("leadsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

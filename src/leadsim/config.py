@@ -1,0 +1,703 @@
+"""Scenarios: TOML files validated into typed, frozen :class:`Scenario` objects.
+
+A scenario is data: a story for a workshop audience (title, narrative, things to
+notice and to try), the parameters of the organisations, how many organisations
+the system holds, the events scheduled over the run, a seed and a horizon. Every
+error a user can make in a scenario file is a :class:`ScenarioError` with a
+one-line message of the form ``<file>: <field>: <problem>; allowed: <what is allowed>``.
+
+Example file (``scenarios/abdication.toml``)::
+
+    title = "Abdication: the head steps back"
+    narrative = \"\"\"...\"\"\"
+    things_to_notice = ["...", "..."]
+    things_to_try = ["...", "..."]
+    seed = 42
+    horizon = 156
+    organisations = 1
+
+    [parameters]
+    policy = "delegating"
+    approach = "quick_fix"
+
+    [[events]]
+    step = 52
+    kind = "accountability_shock"
+    size = 1.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadsim.events import EVENT_KINDS, Event, EventError, make_event
+from leadsim.params import (
+    APPROACHES,
+    FIELD_NAMES,
+    FIELDS,
+    NETWORK_MODELS,
+    POLICIES,
+    POLICY_SETTINGS,
+    ParameterError,
+    Parameters,
+)
+
+TOP_LEVEL_KEYS: tuple[str, ...] = (
+    "name",
+    "title",
+    "narrative",
+    "things_to_notice",
+    "things_to_try",
+    "seed",
+    "horizon",
+    "organisations",
+    "parameters",
+    "events",
+)
+EVENT_KEYS: tuple[str, ...] = ("step", "kind", "organisation")
+DEFAULT_HORIZON = 156
+MAX_HORIZON = 2000
+MAX_ORGANISATIONS = 50
+MAX_SEED = 2**63 - 1
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_TOML_LOCATION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def _scenario_dir() -> Path:
+    """The repository's ``scenarios/`` folder, or ``./scenarios`` when not run from a checkout."""
+    beside_package = Path(__file__).resolve().parents[2] / "scenarios"
+    return beside_package if beside_package.is_dir() else Path.cwd() / "scenarios"
+
+
+SCENARIO_DIR: Path = _scenario_dir()
+
+
+class ScenarioError(ValueError):
+    """A scenario is invalid: a one-line ``<file>: <field>: <problem>; allowed: <...>`` message.
+
+    Attributes:
+        source: The file (or label) the scenario came from.
+        field: The table path of the offending entry (``parameters.containment``,
+            ``events[2].step``), or ``""`` when the problem concerns the whole file.
+    """
+
+    def __init__(self, message: str, *, source: str = "", field: str = "") -> None:
+        super().__init__(" ".join(message.splitlines()))
+        self.source = source
+        self.field = field
+
+
+def _fail(source: str, where: str, problem: str, allowed: str) -> ScenarioError:
+    """Build a :class:`ScenarioError` from its parts."""
+    located = f"{source}: {where}: " if where else f"{source}: "
+    return ScenarioError(f"{located}{problem}; allowed: {allowed}", source=source, field=where)
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _range(low: int, high: int) -> str:
+    return f"{low}" if low == high else f"{low} to {high}"
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+def _field_kind(name: str) -> str:
+    """``'str'``, ``'bool'``, ``'int'`` or ``'float'``: the declared type of a parameter."""
+    declared = FIELDS[name].type
+    text = declared if isinstance(declared, str) else getattr(declared, "__name__", str(declared))
+    return text.split("|")[0].strip()
+
+
+def allowed_values(name: str) -> str:
+    """What a parameter accepts, in words (for error messages and hovers).
+
+    Args:
+        name: A :class:`~leadsim.params.Parameters` field name.
+
+    Returns:
+        For example ``"a number from 0 to 1 (omit it to use the policy's value)"``.
+    """
+    kind, meta = _field_kind(name), FIELDS[name].metadata
+    if name == "policy":
+        return ", ".join(POLICIES)
+    if name == "approach":
+        return ", ".join(APPROACHES)
+    if name == "network_model":
+        return ", ".join(NETWORK_MODELS)
+    if kind == "bool":
+        return "true or false"
+    if kind == "str":
+        return "text"
+    what = "a whole number" if kind == "int" else "a number"
+    text = f"{what} from {meta['low']:g} to {meta['high']:g}"
+    if name in POLICY_SETTINGS:
+        text += " (omit it to use the policy's value)"
+    return text
+
+
+_CROSS_FIELD_ALLOWED = {
+    "share_senior + share_professional": "a sum of at most 1",
+    "reflection_weeks": "fewer reflection weeks than cycle_length",
+}
+
+
+def _parameter_problem(message: str) -> tuple[str, str]:
+    """Split a :class:`ParameterError` message into (field, problem; allowed)."""
+    name, _, rest = message.partition(": ")
+    rest = rest.strip()
+    if "; allowed:" not in rest and "allowed:" not in rest:
+        if name in _CROSS_FIELD_ALLOWED:
+            rest += f"; allowed: {_CROSS_FIELD_ALLOWED[name]}"
+        elif name in FIELD_NAMES:
+            rest += f"; allowed: {allowed_values(name)}"
+        else:
+            rest += "; allowed: see `leadsim params`"
+    return name, rest
+
+
+def _from_parameter_error(source: str, prefix: str, err: ValueError) -> ScenarioError:
+    """Re-raise a :class:`ParameterError` at ``prefix`` (``parameters.``) in ``source``."""
+    name, rest = _parameter_problem(str(err))
+    return ScenarioError(f"{source}: {prefix}{name}: {rest}", source=source, field=prefix + name)
+
+
+def _unknown_parameter(source: str, where: str, name: str) -> ScenarioError:
+    return _fail(
+        source,
+        where,
+        f"unknown parameter{_suggest(name, FIELD_NAMES)}",
+        "a parameter name listed by `leadsim params`",
+    )
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Whole numbers given for a float parameter become floats (TOML writes ``1`` for ``1.0``)."""
+    if (
+        name in FIELD_NAMES
+        and _field_kind(name) == "float"
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
+        return float(value)
+    return value
+
+
+def _build_parameters(raw: Any, source: str) -> Parameters:
+    """The ``[parameters]`` table, validated into :class:`Parameters`."""
+    if not isinstance(raw, Mapping):
+        raise _fail(
+            source,
+            "parameters",
+            f"expected a table, got {raw!r}",
+            "a [parameters] table of name = value",
+        )
+    for name in raw:
+        if name not in FIELD_NAMES:
+            raise _unknown_parameter(source, f"parameters.{name}", name)
+    values = {name: _coerce(name, value) for name, value in raw.items()}
+    try:
+        return Parameters(**values)
+    except ParameterError as err:
+        raise _from_parameter_error(source, "parameters.", err) from None
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _event_allowed(kind: str) -> str:
+    """The keys an event of ``kind`` accepts, in words."""
+    if kind == "set":
+        return "step, kind, organisation and parameter = value pairs"
+    return ", ".join((*EVENT_KEYS, *EVENT_KINDS[kind]))
+
+
+def _argument_allowed(kind: str, argument: str) -> str:
+    if kind == "accountability_shock" and argument == "size":
+        return "size = a number from 0 to 10"
+    if kind == "leader_change":
+        return {"policy": ", ".join(POLICIES), "approach": ", ".join(APPROACHES)}.get(
+            argument, _event_allowed(kind)
+        )
+    return _event_allowed(kind)
+
+
+def _from_event_error(source: str, label: str, kind: str, err: EventError) -> ScenarioError:
+    """Re-raise an :class:`EventError` at ``label`` (``events[2]``), dropping the kind prefix."""
+    name, _, rest = str(err).partition(": ")
+    if name == kind:
+        where = label
+        rest = f"{kind} {rest}"
+    elif name.startswith(f"{kind}."):
+        name = name.removeprefix(f"{kind}.")
+        where = f"{label}.{name}"
+    else:
+        where = f"{label}.{name}"
+    if rest == "missing; this event needs it":
+        rest = f"missing ({kind} needs it)"
+    if "allowed:" not in rest:
+        if kind == "set" and "unknown parameter" in rest:
+            rest = f"unknown parameter{_suggest(name, FIELD_NAMES)}; allowed: a parameter name listed by `leadsim params`"
+        elif kind == "set" and "fixed when" in rest:
+            rest += (
+                "; allowed: parameters that can change mid-run (use leader_change for policy "
+                "or approach, join_learning_group or leave_learning_group for the group)"
+            )
+        elif kind == "set" and name in FIELD_NAMES:
+            rest += f"; allowed: {allowed_values(name)}"
+        else:
+            rest += f"; allowed: {_argument_allowed(kind, name)}"
+    return ScenarioError(f"{source}: {where}: {rest}", source=source, field=where)
+
+
+def _check_step(source: str, label: str, step: Any, horizon: int) -> None:
+    allowed = _range(0, horizon - 1)
+    if isinstance(step, bool) or not isinstance(step, int):
+        raise _fail(source, f"{label}.step", f"expected a whole number, got {step!r}", allowed)
+    if step < 0:
+        raise _fail(source, f"{label}.step", f"{step} is out of range", allowed)
+    if step > horizon:
+        raise _fail(source, f"{label}.step", f"{step} is after the horizon", allowed)
+    if step == horizon:
+        raise _fail(source, f"{label}.step", f"{step} is at the horizon", allowed)
+
+
+def _check_organisation(source: str, label: str, organisation: Any, organisations: int) -> None:
+    if organisation is None:
+        return
+    allowed = f"{_range(0, organisations - 1)}, or leave it out for every organisation"
+    if isinstance(organisation, bool) or not isinstance(organisation, int):
+        raise _fail(
+            source,
+            f"{label}.organisation",
+            f"expected a whole number, got {organisation!r}",
+            allowed,
+        )
+    if not 0 <= organisation < organisations:
+        raise _fail(
+            source,
+            f"{label}.organisation",
+            f"{organisation} does not exist (the system has {organisations})",
+            allowed,
+        )
+
+
+def _build_event(raw: Any, label: str, source: str, horizon: int, organisations: int) -> Event:
+    """One ``[[events]]`` table, validated into an :class:`Event`."""
+    kinds = ", ".join(EVENT_KINDS)
+    if not isinstance(raw, Mapping):
+        raise _fail(source, label, f"expected a table, got {raw!r}", "an [[events]] table")
+    if "kind" not in raw:
+        raise _fail(source, f"{label}.kind", "missing", kinds)
+    kind = raw["kind"]
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
+        suggestion = _suggest(kind, EVENT_KINDS) if isinstance(kind, str) else ""
+        raise _fail(source, f"{label}.kind", f"unknown event {kind!r}{suggestion}", kinds)
+    if "step" not in raw:
+        raise _fail(source, f"{label}.step", "missing", _range(0, horizon - 1))
+    _check_step(source, label, raw["step"], horizon)
+    organisation = raw.get("organisation")
+    _check_organisation(source, label, organisation, organisations)
+    args = {key: value for key, value in raw.items() if key not in EVENT_KEYS}
+    if kind != "set":
+        for key in args:
+            if key not in EVENT_KINDS[kind]:
+                accepted = (*EVENT_KEYS, *EVENT_KINDS[kind])
+                raise _fail(
+                    source,
+                    f"{label}.{key}",
+                    f"unknown key for {kind}{_suggest(key, accepted)}",
+                    _event_allowed(kind),
+                )
+    else:
+        args = {name: _coerce(name, value) for name, value in args.items()}
+    try:
+        return make_event(raw["step"], kind, organisation, **args)
+    except EventError as err:
+        raise _from_event_error(source, label, kind, err) from None
+
+
+def _check_schedule(
+    source: str,
+    labelled: Iterable[tuple[str, Event]],
+    params: Parameters,
+    horizon: int,
+    organisations: int,
+) -> None:
+    """Check events against the horizon, the organisations and the parameters they change.
+
+    ``set`` events are applied in step order to each organisation's parameters, with
+    leader changes in between, so a change that conflicts with the scenario's own
+    parameters (``tolerance_low`` above ``tolerance_high``, say) is caught at load
+    rather than mid-run.
+    """
+    per_org = [params] * organisations
+    for label, event in sorted(labelled, key=lambda pair: pair[1].step):
+        _check_step(source, label, event.step, horizon)
+        _check_organisation(source, label, event.organisation, organisations)
+        targets = range(organisations) if event.organisation is None else [event.organisation]
+        for o in targets:
+            try:
+                if event.kind == "set":
+                    per_org[o] = per_org[o].replace(**event.args)
+                elif event.kind == "leader_change":
+                    changes: dict[str, Any] = dict.fromkeys(POLICY_SETTINGS)
+                    changes["policy"] = event.args["policy"]
+                    if "approach" in event.args:
+                        changes["approach"] = event.args["approach"]
+                    per_org[o] = per_org[o].replace(**changes)
+            except ParameterError as err:
+                raise _from_parameter_error(source, f"{label}.", err) from None
+
+
+# --- scalars and text ------------------------------------------------------------------------
+
+
+def _whole(source: str, where: str, value: Any, low: int, high: int) -> int:
+    allowed = f"a whole number from {low} to {high}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(source, where, f"expected a whole number, got {value!r}", allowed)
+    if not low <= value <= high:
+        raise _fail(source, where, f"{value} is out of range", allowed)
+    return value
+
+
+def _seed(source: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(source, "seed", f"expected a whole number, got {value!r}", "0 to 2**63 - 1")
+    if not 0 <= value <= MAX_SEED:
+        raise _fail(source, "seed", f"{value} is out of range", "0 to 2**63 - 1")
+    return value
+
+
+def _paragraphs(text: str) -> str:
+    """Rewrap TOML multi-line text: lines of a paragraph joined, blank lines kept as breaks."""
+    blocks = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(block.split()) for block in blocks if block.strip())
+
+
+def _text(source: str, where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(source, where, f"expected text, got {value!r}", "a quoted string")
+    return value
+
+
+def _text_list(source: str, where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise _fail(
+            source, where, f"expected a list, got {value!r}", 'a list of strings ["...", "..."]'
+        )
+    return tuple(
+        " ".join(_text(source, f"{where}[{i}]", item).split()) for i, item in enumerate(value)
+    )
+
+
+def _default_name(source: str) -> str:
+    """A usable scenario name from the file stem (``<upload>`` becomes ``upload``)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(source).stem).strip("_-")
+    return stem or "scenario"
+
+
+# --- the scenario ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: a story, parameters, organisations, events, a seed and a horizon.
+
+    Attributes:
+        name: Short identifier (the file stem, or the file's ``name`` key).
+        title: One-line title for listings and figures.
+        narrative: A paragraph for a workshop audience of school and university leaders.
+        things_to_notice: What to look for in the run.
+        things_to_try: Changes to explore, each a sentence.
+        params: The parameters shared by every organisation of the system.
+        organisations: Number of organisations in the system (1 to 50).
+        events: Scheduled events, sorted by step.
+        seed: The run seed (0 to 2**63 - 1).
+        horizon: Weeks simulated (1 to 2000).
+        source: The file the scenario was read from, if any.
+    """
+
+    name: str
+    title: str = ""
+    narrative: str = ""
+    things_to_notice: tuple[str, ...] = ()
+    things_to_try: tuple[str, ...] = ()
+    params: Parameters = field(default_factory=Parameters)
+    organisations: int = 1
+    events: tuple[Event, ...] = ()
+    seed: int = 0
+    horizon: int = DEFAULT_HORIZON
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        label = self._label()
+        if not isinstance(self.params, Parameters):
+            raise _fail(
+                label, "parameters", f"expected Parameters, got {self.params!r}", "Parameters(...)"
+            )
+        _whole(label, "organisations", self.organisations, 1, MAX_ORGANISATIONS)
+        _whole(label, "horizon", self.horizon, 1, MAX_HORIZON)
+        _seed(label, self.seed)
+        events = tuple(sorted(self.events, key=lambda event: event.step))
+        for i, event in enumerate(events):
+            if not isinstance(event, Event):
+                raise _fail(
+                    label, f"events[{i}]", f"expected an Event, got {event!r}", "make_event(...)"
+                )
+        _check_schedule(
+            label,
+            ((f"events[{i}]", event) for i, event in enumerate(events)),
+            self.params,
+            self.horizon,
+            self.organisations,
+        )
+        object.__setattr__(self, "events", events)
+        object.__setattr__(self, "things_to_notice", tuple(self.things_to_notice))
+        object.__setattr__(self, "things_to_try", tuple(self.things_to_try))
+        if not self.title:
+            object.__setattr__(self, "title", self.name)
+
+    def _label(self) -> str:
+        return self.source if self.source else f"scenario {self.name}"
+
+    def with_changes(
+        self,
+        seed: int | None = None,
+        horizon: int | None = None,
+        organisations: int | None = None,
+        **param_overrides: Any,
+    ) -> Scenario:
+        """A copy with another seed, horizon, number of organisations or parameters, validated.
+
+        Args:
+            seed: New seed, or ``None`` to keep this one.
+            horizon: New horizon in weeks; scheduled events must still fall before it.
+            organisations: New number of organisations; events naming one must still find it.
+            **param_overrides: :class:`~leadsim.params.Parameters` fields to change
+                (``None`` for a policy setting means "use the policy's value").
+
+        Returns:
+            The changed scenario (the same ``name``, ``source`` and story).
+
+        Raises:
+            ScenarioError: When a change is unknown, of the wrong type or out of range,
+                or leaves an event after the horizon or naming a missing organisation.
+        """
+        label = self._label()
+        for name in param_overrides:
+            if name not in FIELD_NAMES:
+                raise _unknown_parameter(label, f"parameters.{name}", name)
+        overrides = {name: _coerce(name, value) for name, value in param_overrides.items()}
+        try:
+            params = self.params.replace(**overrides)
+        except ParameterError as err:
+            raise _from_parameter_error(label, "parameters.", err) from None
+        return dataclasses.replace(
+            self,
+            params=params,
+            seed=self.seed if seed is None else seed,
+            horizon=self.horizon if horizon is None else horizon,
+            organisations=self.organisations if organisations is None else organisations,
+        )
+
+
+def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
+    """Validate a scenario already read from TOML (or built as a dict) into a :class:`Scenario`.
+
+    Args:
+        data: The top-level table: ``name``, ``title``, ``narrative``,
+            ``things_to_notice``, ``things_to_try``, ``seed``, ``horizon``,
+            ``organisations``, ``parameters`` and ``events``.
+        source: Where it came from (a path or a label such as ``"upload.toml"``), used
+            in error messages and for the default name.
+
+    Returns:
+        The validated scenario, its events sorted by step.
+
+    Raises:
+        ScenarioError: On the first problem, in one line naming the source, the field
+            and what is allowed.
+    """
+    if not isinstance(data, Mapping):
+        raise _fail(
+            source,
+            "",
+            f"expected a table of keys, got {type(data).__name__}",
+            ", ".join(TOP_LEVEL_KEYS),
+        )
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise _fail(
+                source,
+                key,
+                f"unknown key{_suggest(key, TOP_LEVEL_KEYS)}",
+                ", ".join(TOP_LEVEL_KEYS),
+            )
+    if "name" in data:
+        name = _text(source, "name", data["name"])
+        if not _NAME_PATTERN.fullmatch(name):
+            raise _fail(
+                source, "name", f"{name!r} is not a usable name", "letters, digits, _ and -"
+            )
+    else:
+        name = _default_name(source)
+    title = " ".join(_text(source, "title", data.get("title", "")).split())
+    narrative = _paragraphs(_text(source, "narrative", data.get("narrative", "")))
+    notice = _text_list(source, "things_to_notice", data.get("things_to_notice", []))
+    try_ = _text_list(source, "things_to_try", data.get("things_to_try", []))
+    seed = _seed(source, data.get("seed", 0))
+    horizon = _whole(source, "horizon", data.get("horizon", DEFAULT_HORIZON), 1, MAX_HORIZON)
+    organisations = _whole(
+        source, "organisations", data.get("organisations", 1), 1, MAX_ORGANISATIONS
+    )
+    params = _build_parameters(data.get("parameters", {}), source)
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, list):
+        raise _fail(
+            source, "events", f"expected a list of tables, got {raw_events!r}", "[[events]] tables"
+        )
+    labelled = [
+        (f"events[{i}]", _build_event(raw, f"events[{i}]", source, horizon, organisations))
+        for i, raw in enumerate(raw_events)
+    ]
+    _check_schedule(source, labelled, params, horizon, organisations)
+    return Scenario(
+        name=name,
+        title=title or name,
+        narrative=narrative,
+        things_to_notice=notice,
+        things_to_try=try_,
+        params=params,
+        organisations=organisations,
+        events=tuple(event for _, event in labelled),
+        seed=seed,
+        horizon=horizon,
+        source=source,
+    )
+
+
+def scenario_from_text(text: str | bytes, source: str = "<upload>") -> Scenario:
+    """Parse and validate the text of a scenario file (the dashboard's upload).
+
+    Args:
+        text: TOML text, or its UTF-8 bytes.
+        source: A label for messages and the default name, such as the uploaded file's name.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: On bad TOML syntax (with line and column) or an invalid scenario.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise _fail(
+                source, "", f"not UTF-8 text (byte {err.start})", "a UTF-8 TOML file"
+            ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        found = _TOML_LOCATION.search(message)
+        problem = message[: found.start()] if found else message
+        if found and found.group(1):
+            where = f"line {found.group(1)}, column {found.group(2)}"
+        else:
+            where = f"end of file (line {max(1, len(text.splitlines()))})"
+        raise _fail(
+            source, where, f"TOML syntax: {problem}", "TOML syntax (https://toml.io)"
+        ) from None
+    return parse_scenario(data, source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file.
+
+    Args:
+        path: A ``.toml`` scenario file.
+
+    Returns:
+        The validated scenario; its ``source`` is ``str(path)``.
+
+    Raises:
+        ScenarioError: When the file is missing or unreadable, or the scenario is invalid.
+    """
+    source = str(path)
+    path = Path(path)
+    if not path.exists():
+        raise _fail(source, "", "file not found", "a path to a scenario file (.toml)")
+    if not path.is_file():
+        raise _fail(source, "", "not a file", "a path to a scenario file (.toml)")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise _fail(
+            source, "", f"cannot be read ({err.strerror})", "a readable scenario file"
+        ) from None
+    return scenario_from_text(raw, source)
+
+
+def list_scenarios(directory: str | Path = SCENARIO_DIR) -> list[Scenario]:
+    """Every scenario file (``*.toml``) of a folder, validated, sorted by name.
+
+    Args:
+        directory: The folder; by default the shipped ``scenarios/``.
+
+    Returns:
+        The scenarios, sorted by ``name``.
+
+    Raises:
+        ScenarioError: When the folder does not exist or a file in it is invalid.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise _fail(str(folder), "", "folder not found", "a folder of scenario files (.toml)")
+    return sorted((load_scenario(path) for path in folder.glob("*.toml")), key=lambda s: s.name)
+
+
+def find_scenario(name_or_path: str | Path) -> Scenario:
+    """A scenario by file path, or by the bare name of a shipped scenario (``"abdication"``).
+
+    Args:
+        name_or_path: A path to a ``.toml`` file, or a name from ``scenarios/``.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: When no such file or shipped scenario exists, or it is invalid.
+    """
+    text = str(name_or_path)
+    path = Path(name_or_path)
+    if path.is_file() or path.suffix == ".toml" or "/" in text or "\\" in text:
+        return load_scenario(path)
+    shipped = SCENARIO_DIR / f"{text}.toml"
+    if shipped.is_file():
+        return load_scenario(shipped)
+    names: list[str] = []
+    if SCENARIO_DIR.is_dir():
+        for scenario in list_scenarios(SCENARIO_DIR):
+            if scenario.name == text:
+                return scenario
+            names.append(scenario.name)
+    raise _fail(
+        text,
+        "",
+        f"no such scenario{_suggest(text, names)}",
+        "a scenario file (.toml) or a shipped name: " + (", ".join(names) or "none shipped"),
+    )

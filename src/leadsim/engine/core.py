@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from leadsim.engine import rules
-from leadsim.engine.metrics import StepRecord, gini_with_leader, stack, summarise
+from leadsim.engine.metrics import MAX_WINDOW, StepRecord, gini_with_leader, stack, summarise
 from leadsim.engine.network import block_adjacency, departments, organisation_edges
 from leadsim.engine.random import Purpose, agent_keys, stream_base, to_beta, to_normal, uniform
 from leadsim.events import Event
@@ -249,7 +249,7 @@ class Engine:
         self.reflect_now = np.zeros(m, dtype=bool)
         self.cycle_acts = np.zeros(m)
         self.cycle_successes = np.zeros(m)
-        self.leader_acts_window = np.zeros((32, m))
+        self.leader_acts_window = np.zeros((m, MAX_WINDOW))  # row-major: sums per organisation
         # last week's staff state, as seen by the leader (MODEL.md §3: F = U = 0 at step 0)
         self.failure_rate = np.zeros(m)
         self.unresolved_share = np.zeros(m)
@@ -621,11 +621,12 @@ class Engine:
             np.uint32
         )
         recent = self.history & mask
-        self.leader_acts_window = np.roll(self.leader_acts_window, 1, axis=0)
-        self.leader_acts_window[0] = leader_acts
+        self.leader_acts_window = np.roll(self.leader_acts_window, 1, axis=1)
+        self.leader_acts_window[:, 0] = leader_acts
         org_window = np.asarray(p.density_window, dtype=np.int64) * np.ones(self.n_org, np.int64)
-        rows = np.arange(32)[:, None] < org_window[None, :]
-        leader_recent = (self.leader_acts_window * rows).sum(axis=0)
+        weeks = np.arange(MAX_WINDOW)[None, :] < org_window[:, None]
+        # summed along contiguous rows of fixed width: the same order alone or batched
+        leader_recent = (self.leader_acts_window * weeks).sum(axis=1)
         counts = np.bitwise_count(recent).astype(np.int64)
         density = self._org_mean(counts > 0)
         centralization = gini_with_leader(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_WINDOW = 32  # the longest density window: history is kept as bits of a uint32
+
 # Recorded every step, one value per organisation.
 METRICS: tuple[str, ...] = (
     "distribution_index",
@@ -83,17 +85,22 @@ def gini_with_leader(
 ) -> np.ndarray:
     """Gini coefficient of leadership acts per organisation, the leader included.
 
-    Staff act counts are small integers (acts in the window), so pairwise absolute
-    differences are summed over a histogram: O(staff + window²) per organisation.
-    ``G = Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n Σ x)`` with n = staff + 1.
+    Staff act counts are small integers (acts in the window), so the staff's pairwise
+    differences are summed exactly, in integers, over a histogram:
+    ``Σᵢ Σⱼ |xᵢ − xⱼ| = 2 Σ_v h_v (v·C_{<v} − S_{<v})`` with C and S the count and sum
+    below v. ``G = Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n Σ x)`` with n = staff + 1.
     """
-    width = int(counts.max(initial=0)) + 1
+    # A fixed width keeps each organisation's sums in the same order whatever else is in
+    # the batch, so a run's centralization is bit-identical alone and batched.
+    width = max(MAX_WINDOW + 1, int(counts.max(initial=0)) + 1)
     hist = np.bincount(org * width + counts, minlength=n_org * width).reshape(n_org, width)
-    values = np.arange(width, dtype=np.float64)
-    distance = np.abs(values[:, None] - values[None, :])
-    staff_pairs = np.einsum("ov,vw,ow->o", hist, distance, hist)
-    leader_pairs = 2.0 * (hist * np.abs(values[None, :] - leader_acts[:, None])).sum(axis=1)
-    total = hist @ values + leader_acts
+    values = np.arange(width, dtype=np.int64)
+    count_below = np.cumsum(hist, axis=1) - hist
+    sum_below = np.cumsum(hist * values, axis=1) - hist * values
+    staff_pairs = 2 * (hist * (values * count_below - sum_below)).sum(axis=1)
+    leader_gap = np.abs(values[None, :] - leader_acts[:, None])
+    leader_pairs = 2.0 * (hist * leader_gap).sum(axis=1)
+    total = (hist * values).sum(axis=1) + leader_acts
     n = org_size + 1.0
     return np.divide(
         staff_pairs + leader_pairs, 2.0 * n * total, out=np.zeros(n_org), where=total > 0
@@ -159,28 +166,31 @@ def summarise(
         params["smoothing_weeks"].astype(np.int64),
         params["reversion_weeks"].astype(np.int64),
     )
+    # Reduce over time along contiguous rows (organisation, step): numpy then sums each
+    # organisation in the same order whatever the batch holds, keeping runs bit-identical.
+    over_time = {name: np.ascontiguousarray(values.T) for name, values in series.items()}
     steps = index.shape[0]
     final_window = np.minimum(params["final_window"].astype(np.int64), steps)
-    tail = np.arange(steps)[:, None] >= steps - final_window[None, :]
-    final_index = (index * tail).sum(axis=0) / np.maximum(final_window, 1)
-    acts = series["acts"].sum(axis=0)
+    tail = np.arange(steps)[None, :] >= steps - final_window[:, None]
+    final_index = (over_time["distribution_index"] * tail).sum(axis=1) / np.maximum(final_window, 1)
+    acts = over_time["acts"].sum(axis=1)
     success = np.divide(
-        series["successes"].sum(axis=0), acts, out=np.zeros_like(acts), where=acts > 0
+        over_time["successes"].sum(axis=1), acts, out=np.zeros_like(acts), where=acts > 0
     )
     conflict = np.divide(
-        series["collisions"].sum(axis=0), acts, out=np.zeros_like(acts), where=acts > 0
+        over_time["collisions"].sum(axis=1), acts, out=np.zeros_like(acts), where=acts > 0
     )
     return {
         "reverted": reverted,
         "time_to_reversion": when,
         "never_distributed": never,
         "final_distribution_index": final_index,
-        "peak_anxiety": series["anxiety"].max(axis=0),
-        "leader_peak_anxiety": series["leader_anxiety"].max(axis=0),
-        "mean_anxiety": series["anxiety"].mean(axis=0),
+        "peak_anxiety": over_time["anxiety"].max(axis=1),
+        "leader_peak_anxiety": over_time["leader_anxiety"].max(axis=1),
+        "mean_anxiety": over_time["anxiety"].mean(axis=1),
         "mean_success_rate": success,
         "mean_conflict_rate": conflict,
-        "mean_dependency": series["dependency"].mean(axis=0),
+        "mean_dependency": over_time["dependency"].mean(axis=1),
         "final_trust": series["trust"][-1],
         "capacity_built": series["authority"][-1] - initial_authority,
     }

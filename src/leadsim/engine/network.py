@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse
 
 from leadsim.engine.random import Purpose, agent_keys, stream_base, uniform
 from leadsim.params import Parameters
@@ -57,7 +57,9 @@ def _within_watts_strogatz(
     for s in range(1, neighbours // 2 + 1):
         i = np.arange(n)
         m = dept_len
-        ok = m > 2 * s  # a ring of m nodes has distinct s-th neighbours only when m > 2s
+        ok = (
+            m > s
+        )  # in a small ring the s-th neighbour either side may coincide: deduplicated later
         i, m, st = i[ok], m[ok], start[ok]
         j = st + (i - st + s) % m
         heads.append(i)
@@ -84,6 +86,8 @@ def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.n
     pairs = (n * n - int(np.sum(counts.astype(np.int64) ** 2))) // 2
     p_cross = min(1.0, cross_links / (n - size))
     u = _uniforms(seed, Purpose.NET_CROSS_COUNT, np.zeros(1, np.int64))[0]
+    from scipy import stats  # imported here: scipy.stats costs a second at start-up
+
     wanted = int(stats.binom.ppf(u, pairs, p_cross))
     found_i, found_j = np.empty(0, np.int64), np.empty(0, np.int64)
     round_ = 0

@@ -21,9 +21,12 @@ def clip01(x: Array) -> Array:
 
 def logistic(x: Array, sharpness: float | Array) -> Array:
     """σ(sharpness·x), exact at infinite sharpness: 1 above zero, 0 below, ½ at zero."""
-    if np.all(np.isinf(sharpness)):
-        return np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
-    return special.expit(sharpness * x)
+    infinite = np.isinf(sharpness)
+    if not np.any(infinite):
+        return special.expit(sharpness * x)
+    step = np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
+    with np.errstate(invalid="ignore"):
+        return np.where(infinite, step, special.expit(sharpness * x))
 
 
 # --- organisation and leader ---------------------------------------------------------

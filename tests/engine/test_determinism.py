@@ -36,7 +36,6 @@ STAFF_STATE = (
     "in_conflict",
     "unresolved",
     "history",
-    "access",
 )
 ORG_STATE = (
     "containment",

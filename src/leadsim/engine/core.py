@@ -117,12 +117,11 @@ class Engine:
         self.org_size = np.array([p.n_staff for p in org_params], dtype=np.int64)
         self.org_start = np.concatenate([[0], np.cumsum(self.org_size)[:-1]]).astype(np.int64)
         self.n_staff = int(self.org_size.sum())
-        self.org = np.repeat(np.arange(self.n_org), self.org_size)
-        self.run_of_staff = self.org_run[self.org]
-        # staff are numbered within their run (across its organisations) for the random keys
+        # 32-bit indices: at 100,000 staff every byte per person counts (issue 5's budget)
+        self.org = np.repeat(np.arange(self.n_org, dtype=np.int32), self.org_size)
+        self.run_of_staff = self.org_run.astype(np.int32)[self.org]
         run_first_org = np.searchsorted(self.org_run, np.arange(len(self.runs)))
-        run_start = self.org_start[run_first_org]
-        self.local_index = np.arange(self.n_staff) - run_start[self.run_of_staff]
+        self._run_start = self.org_start[run_first_org]
         self.keys = agent_keys(self.local_index)
         self.org_keys = agent_keys(self.org_local)
         self.seeds = np.array([run.seed for run in self.runs], dtype=np.uint64)
@@ -149,6 +148,7 @@ class Engine:
     def _init_staff(self) -> None:
         p, n = self.p, self.n_staff
         self.role = np.empty(n, dtype=np.int8)
+        role_draw = self._init_draw(Purpose.ROLE)
         for o in range(self.n_org):
             size, params = int(self.org_size[o]), self.p.per_org[o]
             n_senior = round(params.share_senior * size)
@@ -158,7 +158,7 @@ class Engine:
             roles[:n_senior] = _ROLE_INDEX["senior"]
             roles[n_senior : n_senior + n_prof] = _ROLE_INDEX["professional"]
             sl = slice(self.org_start[o], self.org_start[o] + size)
-            order = np.argsort(self._init_draw(Purpose.ROLE)[sl], kind="stable")
+            order = np.argsort(role_draw[sl], kind="stable")
             self.role[sl] = roles[order]
         senior = self.role == _ROLE_INDEX["senior"]
         low, high = p.staff("expertise_low"), p.staff("expertise_high")
@@ -174,7 +174,7 @@ class Engine:
         )
         self.authority = rules.clip01(beta + senior * p.staff("senior_authority_bonus"))
         self.resting_authority = self.authority.copy()
-        self.initial_authority = self.authority.copy()
+        self.initial_authority = self.resting_authority  # the same values: never updated in place
 
         def clipped_normal(purpose: Purpose, mean: str, sd: str) -> np.ndarray:
             draw = to_normal(self._init_draw(purpose), p.staff(mean), p.staff(sd))
@@ -193,19 +193,12 @@ class Engine:
         self.in_conflict = np.zeros(n, dtype=bool)
         self.unresolved = np.zeros(n, dtype=bool)
         self.history = np.zeros(n, dtype=np.uint32)  # bit k: led k weeks ago
-        access = np.array(
-            [
-                [params.access_senior, params.access_academic, params.access_professional]
-                for params in self.p.per_org
-            ]
-        )
-        self.access = access[self.org, self.role]
         self.department = np.concatenate(
             [
                 departments(int(s), prm.department_size)
                 for s, prm in zip(self.org_size, self.p.per_org, strict=True)
             ]
-        )
+        ).astype(np.int32)
 
     def _init_network(self) -> None:
         edges = []
@@ -214,7 +207,7 @@ class Engine:
             seed = int(self.seeds[self.org_run[o]]) ^ (int(self.org_local[o]) * 0x9E3779B97F4A7C15)
             edges.append(organisation_edges(self.p.per_org[o], seed & 0xFFFFFFFFFFFFFFFF))
         self.adjacency = block_adjacency(edges, self.org_start, self.n_staff)
-        self.degree = np.diff(self.adjacency.indptr).astype(np.float64)
+        self.degree = np.diff(self.adjacency.indptr).astype(np.int32)
 
     def _init_leaders(self) -> None:
         m = self.n_org
@@ -267,10 +260,25 @@ class Engine:
         return np.where(gradual, stepped, self.final_target[orgs])
 
     def _org_mean(self, values: np.ndarray) -> np.ndarray:
-        return np.bincount(self.org, weights=values, minlength=self.n_org) / self.org_size
+        return self._org_sum(values) / self.org_size
 
     def _org_sum(self, values: np.ndarray) -> np.ndarray:
-        return np.bincount(self.org, weights=values, minlength=self.n_org)
+        # Staff of an organisation are contiguous: each segment is summed on its own, in
+        # the same order whatever else the batch holds (bit-identical alone or batched).
+        return np.add.reduceat(np.asarray(values, dtype=np.float64), self.org_start)
+
+    @property
+    def local_index(self) -> np.ndarray:
+        """Each staff member's number within its run (across its organisations): its random key."""
+        return np.arange(self.n_staff) - self._run_start[self.run_of_staff]
+
+    def _access(self) -> np.ndarray:
+        """Each staff member's access to opportunities, by role (MODEL.md §4 Offers)."""
+        p = self.p
+        table = np.column_stack(
+            [np.broadcast_to(getattr(p, f"access_{role}"), self.n_org) for role in ROLES]
+        )
+        return table[self.org, self.role]
 
     # --- events ---------------------------------------------------------------------------
 
@@ -429,7 +437,7 @@ class Engine:
     def _offer_and_take_up(self) -> tuple[np.ndarray, np.ndarray]:
         p = self.p
         offered = rules.offer_opportunities(
-            self.distribution[self.org], self.access, self._draw(Purpose.OFFER)
+            self.distribution[self.org], self._access(), self._draw(Purpose.OFFER)
         )
         candidates = np.flatnonzero(offered)
         proof = rules.social_proof(self.adjacency, self.leading, self.degree)  # last week's leading

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 
 from leadsim.engine.random import Purpose, agent_keys, stream_base, uniform
 from leadsim.params import Parameters
@@ -28,6 +28,18 @@ def _uniforms(seed: int, purpose: Purpose, keys: np.ndarray, round_: int = 0) ->
 def departments(n_staff: int, department_size: int) -> np.ndarray:
     """Department of each staff member: consecutive blocks of ``department_size``."""
     return np.arange(n_staff) // department_size
+
+
+def binomial_quantile(u: float, trials: int, p: float) -> int:
+    """The smallest k with P(Binomial(trials, p) ≤ k) ≥ u: a Binomial draw from one uniform."""
+    if p <= 0.0 or trials == 0:
+        return 0
+    if p >= 1.0:
+        return trials
+    mean, sd = trials * p, np.sqrt(trials * p * (1.0 - p))
+    k = np.arange(0, min(trials, int(mean + 12.0 * sd + 10.0)) + 1)
+    cdf = special.bdtr(k, trials, p)
+    return int(min(np.searchsorted(cdf, u, side="left"), k[-1]))
 
 
 def _within_sbm(n: int, size: int, p_within: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,9 +98,7 @@ def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.n
     pairs = (n * n - int(np.sum(counts.astype(np.int64) ** 2))) // 2
     p_cross = min(1.0, cross_links / (n - size))
     u = _uniforms(seed, Purpose.NET_CROSS_COUNT, np.zeros(1, np.int64))[0]
-    from scipy import stats  # imported here: scipy.stats costs a second at start-up
-
-    wanted = int(stats.binom.ppf(u, pairs, p_cross))
+    wanted = binomial_quantile(u, pairs, p_cross)
     found_i, found_j = np.empty(0, np.int64), np.empty(0, np.int64)
     round_ = 0
     while found_i.size < wanted:
@@ -130,7 +140,11 @@ def block_adjacency(
     cols = [e[1] + off for e, off in zip(edges, offsets, strict=True)]
     r = np.concatenate([*rows, *cols]) if rows else np.empty(0, np.int64)
     c = np.concatenate([*cols, *rows]) if rows else np.empty(0, np.int64)
-    data = np.ones(r.size, dtype=np.float64)
-    matrix = sparse.csr_array((data, (r, c)), shape=(n_total, n_total))
-    matrix.sort_indices()
-    return matrix
+    # build CSR directly with 32-bit indices: no COO detour, half the index memory
+    order = np.lexsort((c, r))
+    index_dtype = np.int32 if max(n_total, r.size) < 2**31 - 1 else np.int64
+    indices = c[order].astype(index_dtype)
+    indptr = np.zeros(n_total + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(r, minlength=n_total), out=indptr[1:])
+    data = np.ones(indices.size, dtype=np.float64)
+    return sparse.csr_array((data, indices, indptr), shape=(n_total, n_total))

@@ -51,10 +51,18 @@ class Purpose(IntEnum):
 
 
 def mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser over a uint64 array (wrapping arithmetic)."""
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    """SplitMix64's finaliser over a uint64 array (wrapping arithmetic), on a copy."""
+    z = np.array(z, dtype=np.uint64, copy=True)
+    return _mix_inplace(z)
+
+
+def _mix_inplace(z: np.ndarray) -> np.ndarray:
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
 
 
 def stream_base(seeds: np.ndarray, step: int, purpose: Purpose) -> np.ndarray:
@@ -72,8 +80,11 @@ def agent_keys(local_index: np.ndarray) -> np.ndarray:
 
 def uniform(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Uniform floats in [0, 1), one per key; ``base`` is per key (or a scalar array)."""
-    z = mix(base + keys)
-    return (z >> _S11).astype(np.float64) * _TO_UNIT
+    z = _mix_inplace(base + keys)  # a fresh array: mixed in place, no temporaries
+    z >>= _S11
+    out = z.astype(np.float64)
+    out *= _TO_UNIT
+    return out
 
 
 def draw_uniform(

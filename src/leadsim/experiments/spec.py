@@ -1,0 +1,560 @@
+"""Experiment files: TOML in ``experiments/``, validated into an :class:`Experiment`.
+
+An experiment names a base scenario, fixed changes to it, the factors to vary (a grid
+of values, or ranges sampled by Latin hypercube, Sobol or Morris), replicates, the
+horizon, what to keep of each run and a master seed. Every error is one line naming
+the file, the field and what is allowed, as for scenarios. See ``docs/experiments.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadsim.config import MAX_HORIZON, MAX_ORGANISATIONS, ScenarioError, find_scenario
+from leadsim.engine.metrics import METRICS, SUMMARIES
+from leadsim.events import Event, EventError, make_event
+from leadsim.params import (
+    APPROACHES,
+    FIELDS,
+    NETWORK_MODELS,
+    POLICIES,
+    POLICY_SETTINGS,
+    STRUCTURAL,
+)
+
+METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
+LEADSIM_MODEL = "leadsim"
+# Settings that are not Parameters fields: the system's size and one accountability shock.
+EXTRA_SETTINGS: dict[str, tuple[type, float, float]] = {
+    "organisations": (int, 1, MAX_ORGANISATIONS),
+    "shock_size": (float, 0.0, 10.0),
+    "shock_step": (int, 0, MAX_HORIZON - 1),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "policy": tuple(POLICIES),
+    "approach": APPROACHES,
+    "network_model": NETWORK_MODELS,
+}
+DEFAULT_BATCH_SIZE = 100
+# Given for a policy setting (containment, final_target …): use the policy's own value.
+POLICY_VALUE = "policy"
+_TOP_LEVEL = (
+    "name",
+    "title",
+    "description",
+    "scenario",
+    "model",
+    "replicates",
+    "horizon",
+    "seed",
+    "batch_size",
+    "design",
+    "parameters",
+    "factors",
+    "output",
+    "report",
+    "events",
+    "ramps",
+)
+_DESIGN_KEYS = ("method", "samples", "second_order", "levels", "common_random_numbers")
+_OUTPUT_KEYS = ("series", "every")
+_REPORT_KEYS = ("group_by", "heatmap", "outcomes")
+_RAMP_KEYS = ("parameter", "start", "stop", "from", "to", "every")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class ExperimentError(ValueError):
+    """An experiment file is malformed (one line: file, field, what is allowed)."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor: the values of a grid, or the range ``[low, high]`` a sampler draws from."""
+
+    name: str
+    values: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the factor is a range for a sampler (else a list of grid values)."""
+        return self.low is not None
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """A parameter moved linearly from ``start_value`` to ``stop_value`` between two steps."""
+
+    parameter: str
+    start: int
+    stop: int
+    start_value: float
+    stop_value: float
+    every: int
+
+    def steps(self) -> list[int]:
+        """The steps at which the ramp sets its parameter (``stop`` included)."""
+        return [*range(self.start, self.stop, self.every), self.stop]
+
+    def value_at(self, step: int) -> float:
+        """The value the ramp has set by ``step`` (its start value before it starts)."""
+        if step <= self.start:
+            return self.start_value
+        if step >= self.stop:
+            return self.stop_value
+        last = self.start + (step - self.start) // self.every * self.every
+        share = (last - self.start) / (self.stop - self.start)
+        return self.start_value + share * (self.stop_value - self.start_value)
+
+    def events(self) -> list[Event]:
+        """The ``set`` events that carry the ramp out."""
+        return [
+            make_event(step, "set", **{self.parameter: self.value_at(step)})
+            for step in self.steps()
+        ]
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What ``leadsim report`` groups by and plots (empty: chosen from the design)."""
+
+    group_by: tuple[str, ...] = ()
+    heatmap: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment file."""
+
+    path: Path
+    name: str
+    title: str
+    description: str
+    sha256: str
+    model: str
+    scenario: Any  # leadsim.config.Scenario, or None for an external model
+    scenario_ref: str
+    method: str
+    samples: int
+    second_order: bool
+    levels: int
+    common_random_numbers: bool
+    factors: tuple[Factor, ...]
+    settings: Mapping[str, Any]
+    events: tuple[Event, ...]
+    ramps: tuple[Ramp, ...]
+    replicates: int
+    horizon: int
+    seed: int
+    batch_size: int
+    series_metrics: tuple[str, ...]
+    series_every: int
+    report: ReportSpec = field(default_factory=ReportSpec)
+
+    @property
+    def factor_names(self) -> tuple[str, ...]:
+        """The factors' names, in the file's order."""
+        return tuple(f.name for f in self.factors)
+
+    @property
+    def uses_engine(self) -> bool:
+        """Whether runs are simulated by the leadsim engine (else by an external model)."""
+        return self.model == LEADSIM_MODEL
+
+
+def load_experiment(
+    path: str | Path, *, text: bytes | None = None, scenario: Any = None
+) -> Experiment:
+    """Read and validate an experiment file.
+
+    Args:
+        path: the file. Relative paths inside it (a scenario file) resolve from its folder.
+        text: the file's bytes, if already read (a sweep's snapshot); else read from ``path``.
+        scenario: the base scenario, if already loaded (a sweep's snapshot of it); else
+            the file's ``scenario`` is looked up.
+
+    Raises:
+        ExperimentError: one line naming the file, the field and what is allowed.
+    """
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_bytes()
+        except OSError as err:
+            raise ExperimentError(f"{path}: cannot read the file ({err.strerror})") from None
+    try:
+        data = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ExperimentError(f"{path}: not valid TOML: {err}") from None
+    return _Reader(path, data, hashlib.sha256(text).hexdigest(), scenario).experiment()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes (how a sweep recognises its experiment file)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class _Reader:
+    """Validation of one parsed file; ``fail`` raises the one-line error."""
+
+    def __init__(self, path: Path, data: dict[str, Any], sha256: str, scenario: Any) -> None:
+        self.path, self.data, self.sha256 = path, data, sha256
+        self.given_scenario = scenario
+
+    def fail(self, where: str, what: str) -> ExperimentError:
+        return ExperimentError(f"{self.path}: {where}: {what}")
+
+    def experiment(self) -> Experiment:
+        data = self.data
+        self.known(data, _TOP_LEVEL, "")
+        model = self.text(data, "model", LEADSIM_MODEL)
+        if model != LEADSIM_MODEL and not re.fullmatch(r"[\w.]+:\w+", model):
+            raise self.fail("model", f"{model!r} is not 'leadsim' or 'module:function'")
+        engine = model == LEADSIM_MODEL
+        scenario, scenario_ref = self.scenario(engine)
+        design = self.table(data, "design")
+        self.known(design, _DESIGN_KEYS, "design.")
+        method = self.text(design, "method", "grid", where="design.method")
+        if method not in METHODS:
+            raise self.fail("design.method", f"unknown {method!r}; allowed: {', '.join(METHODS)}")
+        if method == "grid":
+            if "samples" in design:
+                raise self.fail(
+                    "design.samples", "a grid takes no samples; allowed: lhs, sobol, morris"
+                )
+            samples = 0
+        else:
+            samples = self.whole(design, "samples", None, 1, 10**7, "design.")
+        levels = self.whole(design, "levels", 4, 2, 1_000, "design.")
+        if method == "morris" and levels % 2:
+            raise self.fail("design.levels", f"{levels} is odd; Morris needs an even number")
+        settings = self.settings(self.table(data, "parameters"), "parameters", engine)
+        factors = self.factors(method, engine)
+        clash = sorted(set(settings) & {f.name for f in factors})
+        if clash:
+            raise self.fail(f"parameters.{clash[0]}", "is also a factor; give it in one place")
+        names = set(settings) | {f.name for f in factors}
+        if engine and "shock_size" in names and "shock_step" not in names:
+            raise self.fail("shock_size", "needs shock_step (in [parameters] or [factors])")
+        if engine and "shock_step" in names and "shock_size" not in names:
+            raise self.fail("shock_step", "needs shock_size (in [parameters] or [factors])")
+        horizon = self.whole(
+            data, "horizon", scenario.horizon if scenario is not None else 1, 1, MAX_HORIZON, ""
+        )
+        ramps = self.ramps(engine, horizon)
+        events = self.events(engine, horizon) + tuple(e for r in ramps for e in r.events())
+        output = self.table(data, "output")
+        self.known(output, _OUTPUT_KEYS, "output.")
+        every = self.whole(output, "every", 1 if engine else 0, 0, 100_000, "output.")
+        series = self.series(output, engine, every)
+        experiment = Experiment(
+            path=self.path,
+            name=self.text(data, "name", self.path.stem),
+            title=self.text(data, "title", self.path.stem.replace("_", " ")),
+            description=self.text(data, "description", ""),
+            sha256=self.sha256,
+            model=model,
+            scenario=scenario,
+            scenario_ref=scenario_ref,
+            method=method,
+            samples=samples,
+            second_order=self.flag(design, "second_order", False, "design."),
+            levels=levels,
+            common_random_numbers=self.flag(design, "common_random_numbers", False, "design."),
+            factors=factors,
+            settings=settings,
+            events=events,
+            ramps=ramps,
+            replicates=self.whole(data, "replicates", 1, 1, 10**7, ""),
+            horizon=horizon,
+            seed=self.whole(data, "seed", None, 0, 2**63 - 1, ""),
+            batch_size=self.whole(data, "batch_size", DEFAULT_BATCH_SIZE, 1, 10**6, ""),
+            series_metrics=series if every else (),
+            series_every=every if series else 0,
+            report=self.report(factors, engine),
+        )
+        return experiment
+
+    # --- sections ---------------------------------------------------------------------
+
+    def scenario(self, engine: bool) -> tuple[Any, str]:
+        ref = self.data.get("scenario")
+        if not engine:
+            if ref is not None:
+                raise self.fail("scenario", "an external model takes no scenario")
+            return None, ""
+        if not isinstance(ref, str) or not ref:
+            raise self.fail("scenario", "missing; give a shipped scenario's name or a file")
+        if self.given_scenario is not None:
+            return self.given_scenario, ref
+        candidate = self.path.parent / ref
+        target = str(candidate) if ref.endswith(".toml") and candidate.exists() else ref
+        try:
+            return find_scenario(target), target
+        except (ScenarioError, ValueError, OSError) as err:
+            raise self.fail("scenario", str(err).splitlines()[0]) from None
+
+    def settings(self, table: Mapping[str, Any], where: str, engine: bool) -> dict[str, Any]:
+        clean = {}
+        for name, value in table.items():
+            self.check_name(name, f"{where}.{name}", engine)
+            clean[name] = self.value(name, value, f"{where}.{name}", engine)
+        return clean
+
+    def factors(self, method: str, engine: bool) -> tuple[Factor, ...]:
+        table = self.table(self.data, "factors")
+        if not table:
+            raise self.fail("factors", "missing; an experiment varies at least one factor")
+        factors = []
+        for name, spec in table.items():
+            where = f"factors.{name}"
+            self.check_name(name, where, engine)
+            if method == "grid":
+                if not isinstance(spec, list) or not spec:
+                    raise self.fail(where, "a grid needs a non-empty list of values")
+                values = tuple(self.value(name, v, where, engine) for v in spec)
+                if len(set(values)) != len(values):
+                    raise self.fail(where, "a value is repeated; give each value once")
+                factors.append(Factor(name, values))
+            else:
+                factors.append(self.range(name, spec, where, method, engine))
+        return tuple(factors)
+
+    def range(self, name: str, spec: Any, where: str, method: str, engine: bool) -> Factor:
+        if not isinstance(spec, dict) or set(spec) - {"low", "high"} or len(spec) != 2:
+            raise self.fail(
+                where, f"a {method} design needs a range {{ low = …, high = … }} of numbers"
+            )
+        kind = _kind(name) if engine else float
+        if kind not in (float, int):
+            raise self.fail(where, f"{name} is not a number; vary it in a grid design")
+        low = self.value(name, spec["low"], f"{where}.low", engine)
+        high = self.value(name, spec["high"], f"{where}.high", engine)
+        if not low < high:
+            raise self.fail(where, f"low {low!r} is not below high {high!r}")
+        return Factor(name, low=float(low), high=float(high), integer=kind is int)
+
+    def ramps(self, engine: bool, horizon: int) -> tuple[Ramp, ...]:
+        specs = self.data.get("ramps", [])
+        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+            raise self.fail("ramps", "expected a list of [[ramps]] tables")
+        if specs and not engine:
+            raise self.fail("ramps", "only the leadsim model takes ramps")
+        ramps = []
+        for k, spec in enumerate(specs):
+            where = f"ramps[{k}]"
+            self.known(spec, _RAMP_KEYS, f"{where}.")
+            parameter = self.text(spec, "parameter", None, where=f"{where}.parameter")
+            if parameter not in FIELDS or parameter in STRUCTURAL or _kind(parameter) is not float:
+                raise self.fail(
+                    f"{where}.parameter",
+                    f"{parameter!r} cannot be ramped; allowed: a numeric parameter that `set` may change",
+                )
+            start = self.whole(spec, "start", None, 0, 10**6, f"{where}.")
+            stop = self.whole(spec, "stop", None, start + 1, horizon - 1, f"{where}.")
+            values = [
+                self.value(parameter, spec.get(key), f"{where}.{key}", True)
+                for key in ("from", "to")
+            ]
+            every = self.whole(spec, "every", 1, 1, 10**6, f"{where}.")
+            ramps.append(Ramp(parameter, start, stop, values[0], values[1], every))
+        return tuple(ramps)
+
+    def events(self, engine: bool, horizon: int) -> tuple[Event, ...]:
+        specs = self.data.get("events", [])
+        if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+            raise self.fail("events", "expected a list of [[events]] tables")
+        if specs and not engine:
+            raise self.fail("events", "only the leadsim model takes events")
+        events = []
+        for k, spec in enumerate(specs):
+            args = dict(spec)
+            step, kind = args.pop("step", None), args.pop("kind", "")
+            try:
+                event = make_event(step, kind, args.pop("organisation", None), **args)
+            except EventError as err:
+                raise ExperimentError(f"{self.path}: events[{k}].{err}") from None
+            if event.step >= horizon:
+                raise self.fail(
+                    f"events[{k}].step",
+                    f"{step} is beyond the horizon; allowed: 0 to {horizon - 1}",
+                )
+            events.append(event)
+        return tuple(events)
+
+    def series(self, output: Mapping[str, Any], engine: bool, every: int) -> tuple[str, ...]:
+        if not engine:
+            if output.get("series") or every:
+                raise self.fail("output", "an external model records no per-step series")
+            return ()
+        chosen = output.get("series", "all")
+        if chosen == "all":
+            return METRICS
+        if chosen == "none" or chosen == []:
+            return ()
+        if not isinstance(chosen, list) or not all(isinstance(m, str) for m in chosen):
+            raise self.fail("output.series", 'expected "all", "none" or a list of metric names')
+        for metric in chosen:
+            if metric not in METRICS:
+                raise self.fail(
+                    "output.series", f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}"
+                )
+        return tuple(dict.fromkeys(chosen))
+
+    def report(self, factors: tuple[Factor, ...], engine: bool) -> ReportSpec:
+        table = self.table(self.data, "report")
+        self.known(table, _REPORT_KEYS, "report.")
+        names = [f.name for f in factors]
+        lists = {}
+        for key in _REPORT_KEYS:
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise self.fail(f"report.{key}", "expected a list of names")
+            lists[key] = tuple(value)
+        for key in ("group_by", "heatmap"):
+            for name in lists[key]:
+                if name not in names:
+                    raise self.fail(
+                        f"report.{key}", f"{name!r} is not a factor; allowed: {', '.join(names)}"
+                    )
+        if lists["heatmap"] and len(lists["heatmap"]) != 2:
+            raise self.fail("report.heatmap", "expected two factors: [x, y]")
+        if engine:
+            for name in lists["outcomes"]:
+                if name not in SUMMARIES:
+                    raise self.fail(
+                        "report.outcomes", f"unknown {name!r}; allowed: {', '.join(SUMMARIES)}"
+                    )
+        return ReportSpec(lists["group_by"], lists["heatmap"], lists["outcomes"])
+
+    # --- fields -----------------------------------------------------------------------
+
+    def known(self, table: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    f"{prefix}{key}",
+                    f"unknown field{_suggest(key, allowed)}; allowed: {', '.join(allowed)}",
+                )
+
+    def table(self, data: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a table [{key}]")
+        return value
+
+    def text(self, data: Mapping[str, Any], key: str, default: str | None, where: str = "") -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(where or key, f"expected text, got {value!r}")
+        return value
+
+    def flag(self, data: Mapping[str, Any], key: str, default: bool, prefix: str) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"{prefix}{key}", f"expected true or false, got {value!r}")
+        return value
+
+    def whole(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        default: int | None,
+        low: int,
+        high: int,
+        prefix: str,
+    ) -> int:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(f"{prefix}{key}", f"missing; a whole number from {low} to {high}")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(
+                f"{prefix}{key}", f"{value!r} is not allowed; a whole number from {low} to {high}"
+            )
+        return value
+
+    def check_name(self, name: str, where: str, engine: bool) -> None:
+        if not engine:
+            if not _NAME.match(name):
+                raise self.fail(where, "a factor name must be an identifier")
+            return
+        if name not in FIELDS and name not in EXTRA_SETTINGS:
+            raise self.fail(
+                where,
+                f"unknown parameter{_suggest(name, [*FIELDS, *EXTRA_SETTINGS])}; allowed: a "
+                f"parameter of `leadsim params`, or {', '.join(EXTRA_SETTINGS)}",
+            )
+
+    def value(self, name: str, value: Any, where: str, engine: bool) -> Any:
+        """One setting's value, checked against its type and range (joint checks come per run)."""
+        if not engine:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.fail(where, f"expected a number, got {value!r}")
+            return float(value)
+        kind = _kind(name)
+        low, high = _bounds(name)
+        if name in POLICY_SETTINGS and value == POLICY_VALUE:
+            return None  # the policy decides (a base scenario may have fixed it)
+        if kind is str:
+            if not isinstance(value, str) or value not in CHOICES.get(name, (value,)):
+                allowed = ", ".join(CHOICES.get(name, ("text",)))
+                raise self.fail(where, f"unknown value {value!r}; allowed: {allowed}")
+            return value
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise self.fail(where, f"expected true or false, got {value!r}")
+            return value
+        if kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            if not ok:
+                raise self.fail(where, f"expected a whole number, got {value!r}")
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise self.fail(where, f"expected a number, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.fail(where, f"{value!r} is out of range; allowed: {low:g} to {high:g}")
+        return int(value) if kind is int else float(value)
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or nothing."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _kind(name: str) -> type:
+    """The Python type of a setting's values (float for an optional policy setting)."""
+    if name in EXTRA_SETTINGS:
+        return EXTRA_SETTINGS[name][0]
+    kind = FIELDS[name].type
+    kind = kind if isinstance(kind, str) else kind.__name__
+    for candidate in (bool, int, str, float):
+        if kind.startswith(candidate.__name__):
+            return candidate
+    return float
+
+
+def _bounds(name: str) -> tuple[float | None, float | None]:
+    if name in EXTRA_SETTINGS:
+        return EXTRA_SETTINGS[name][1:]
+    meta = FIELDS[name].metadata
+    return meta.get("low"), meta.get("high")
+
+
+def setting_kind(name: str) -> type:
+    """The type of a leadsim setting's values: ``float``, ``int``, ``bool`` or ``str``."""
+    return _kind(name)

@@ -8,27 +8,44 @@ in a results folder (:mod:`~leadsim.experiments.storage`). :func:`run_sweep` and
 :func:`replay` tie them together; :mod:`leadsim.analysis` reads the results.
 """
 
-from leadsim.experiments.design import RunDesign, design_points, expand, run_seeds
-from leadsim.experiments.runner import (
-    Batch,
-    BatchResult,
-    InProcessExecutor,
-    RunPlan,
-    make_batches,
-    plan_runs,
-    simulate_batch,
-)
-from leadsim.experiments.spec import Experiment, ExperimentError, Factor, Ramp, load_experiment
-from leadsim.experiments.storage import SweepError, SweepStore
-from leadsim.experiments.sweep import (
-    Replay,
-    SweepSummary,
-    dask_executor,
-    open_sweep,
-    replay,
-    run_sweep,
-    runs_table,
-)
+# Submodules load on first use, so `leadsim --help` and `leadsim run` do not pay for
+# pandas, Dask and SALib (PEP 562).
+_EXPORTS: dict[str, str] = {
+    "Batch": "leadsim.experiments.runner",
+    "BatchResult": "leadsim.experiments.runner",
+    "Experiment": "leadsim.experiments.spec",
+    "ExperimentError": "leadsim.experiments.spec",
+    "Factor": "leadsim.experiments.spec",
+    "InProcessExecutor": "leadsim.experiments.runner",
+    "Ramp": "leadsim.experiments.spec",
+    "Replay": "leadsim.experiments.sweep",
+    "RunDesign": "leadsim.experiments.design",
+    "RunPlan": "leadsim.experiments.runner",
+    "SweepError": "leadsim.experiments.storage",
+    "SweepStore": "leadsim.experiments.storage",
+    "SweepSummary": "leadsim.experiments.sweep",
+    "dask_executor": "leadsim.experiments.sweep",
+    "design_points": "leadsim.experiments.design",
+    "expand": "leadsim.experiments.design",
+    "load_experiment": "leadsim.experiments.spec",
+    "make_batches": "leadsim.experiments.runner",
+    "open_sweep": "leadsim.experiments.sweep",
+    "plan_runs": "leadsim.experiments.runner",
+    "replay": "leadsim.experiments.sweep",
+    "run_seeds": "leadsim.experiments.design",
+    "run_sweep": "leadsim.experiments.sweep",
+    "runs_table": "leadsim.experiments.sweep",
+    "simulate_batch": "leadsim.experiments.runner",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'leadsim.experiments' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
 
 __all__ = [
     "Batch",

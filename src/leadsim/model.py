@@ -9,6 +9,7 @@ MODEL.md §5, fired now.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ class LeadershipModel(mesa.Model):
         horizon: int | None = None,
         organisations: int | None = None,
         collect_agents: bool = False,
+        extensions: Sequence[object] = (),
         **params: Any,
     ) -> None:
         """Create the engine, the agents viewing it and the data collector."""
@@ -85,7 +87,9 @@ class LeadershipModel(mesa.Model):
         self.horizon = _whole("horizon", DEFAULT_HORIZON if horizon is None else horizon)
         self.organisations = _whole("organisations", 1 if organisations is None else organisations)
         self.params = base.replace(**params)
-        self.engine = Engine([RunSpec(self.params, seed, self.organisations, events)])
+        self.engine = Engine(
+            [RunSpec(self.params, seed, self.organisations, events)], extensions=extensions
+        )
 
         self.leaders = [TopLeader(self, k) for k in range(self.organisations)]
         self.staff = [StaffMember(self, i) for i in range(self.engine.n_staff)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,8 +27,17 @@ class RunResult:
         return list(zip(hit["organisation"], hit["time_to_reversion"], strict=True))
 
 
-def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None = None) -> RunResult:
-    """Simulate a scenario alone (``seed`` and ``steps`` override the scenario's)."""
+def simulate(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    steps: int | None = None,
+    extensions: Sequence[object] = (),
+) -> RunResult:
+    """Simulate a scenario alone (``seed`` and ``steps`` override the scenario's).
+
+    ``extensions`` add rules without editing the package (:mod:`leadsim.engine.extensions`).
+    """
     engine = Engine(
         [
             RunSpec(
@@ -36,7 +46,8 @@ def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None =
                 scenario.organisations,
                 scenario.events,
             )
-        ]
+        ],
+        extensions,
     )
     engine.run(scenario.horizon if steps is None else steps)
     events = [(step, org, event.label()) for step, org, event in engine.event_log]

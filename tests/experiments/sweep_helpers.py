@@ -22,3 +22,12 @@ def seeded(points, seeds):
     return pd.DataFrame(
         {"seed_seen": [float(s % 1000) for s in seeds], "x2": [p["x"] for p in points]}
     )
+
+
+class RebuildContainmentInReflection:
+    """An extension (leadsim.engine.extensions): reflection weeks rebuild containment."""
+
+    def after_reflection(self, engine):
+        engine.containment = engine.containment + 0.3 * engine.reflecting * (
+            1.0 - engine.containment
+        )

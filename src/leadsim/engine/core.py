@@ -100,8 +100,9 @@ class ParamTable:
 class Engine:
     """Simulates a batch of runs; ``step()`` advances every organisation one week."""
 
-    def __init__(self, runs: Sequence[RunSpec]) -> None:
+    def __init__(self, runs: Sequence[RunSpec], extensions: Sequence[object] = ()) -> None:
         self.runs = list(runs)
+        self.extensions = list(extensions)  # see leadsim.engine.extensions
         if not self.runs:
             raise ValueError("runs: empty; an engine needs at least one run")
         self.t = 0
@@ -371,13 +372,33 @@ class Engine:
         )
         self._meet_learning_group()  # 3.
         self._lead()  # 4.
+        self._extend("after_leader")
         offered, leading = self._offer_and_take_up()  # 5.
         succeeded, failed, collisions, in_conflict, unresolved = self._outcomes(leading)  # 6.
-        reflecting = self._reflecting()
-        self._update_staff(leading, succeeded, failed, in_conflict, unresolved, reflecting)  # 7.
-        self._reflect_and_replan(reflecting, leading, succeeded)  # 8.
+        self.reflecting = self._reflecting()
+        # this week's outcomes, for extensions (staff arrays; the state updates after this)
+        self.this_week = {
+            "offered": offered,
+            "leading": leading,
+            "succeeded": succeeded,
+            "failed": failed,
+            "in_conflict": in_conflict,
+            "unresolved": unresolved,
+        }
+        self._extend("after_outcomes")
+        self._update_staff(leading, succeeded, failed, in_conflict, unresolved, self.reflecting)
+        self._extend("after_staff")  # 7.
+        self._reflect_and_replan(self.reflecting, leading, succeeded)  # 8.
+        self._extend("after_reflection")
         self._observe(offered, leading, succeeded, failed, collisions, unresolved)  # 9.
         self.t += 1
+
+    def _extend(self, phase: str) -> None:
+        """Call every extension's hook for ``phase`` (see :mod:`leadsim.engine.extensions`)."""
+        for extension in self.extensions:
+            hook = getattr(extension, phase, None)
+            if hook is not None:
+                hook(self)
 
     def run(self, steps: int) -> None:
         """Advance ``steps`` weeks."""

@@ -30,6 +30,7 @@ import pandas as pd
 from leadsim.config import ScenarioError
 from leadsim.engine import Engine, RunSpec
 from leadsim.engine.core import series_of, summaries_of
+from leadsim.engine.extensions import load_extension
 from leadsim.engine.metrics import METRICS, SUMMARIES
 from leadsim.events import Event, EventError, make_event
 from leadsim.experiments.design import RunDesign
@@ -74,6 +75,7 @@ class Batch:
     series_every: int
     factor_kinds: tuple[tuple[str, str], ...]
     runs: tuple[RunPlan, ...]
+    extensions: tuple[str, ...] = ()
 
     @property
     def run_ids(self) -> list[int]:
@@ -174,6 +176,7 @@ def make_batches(experiment: Experiment, plans: Sequence[RunPlan], batch_size: i
             series_every=experiment.series_every,
             factor_kinds=kinds,
             runs=tuple(chunk),
+            extensions=experiment.extensions,
         )
         for b, chunk in enumerate(chunks)
     ]
@@ -227,7 +230,8 @@ def _run_engine(
 ) -> tuple[dict[int, list[dict[str, Any]]], pd.DataFrame | None]:
     """Simulate ``plans`` together: their rows, and their series in run order (or None)."""
     with np.errstate(all="ignore"):
-        engine = Engine([plan.spec for plan in plans])
+        extensions = [load_extension(ref) for ref in batch.extensions]
+        engine = Engine([plan.spec for plan in plans], extensions)
         engine.run(batch.horizon)
         traces = series_of(engine)
         summaries = summaries_of(engine)

@@ -63,6 +63,7 @@ _TOP_LEVEL = (
     "report",
     "events",
     "ramps",
+    "extensions",
 )
 _DESIGN_KEYS = ("method", "samples", "second_order", "levels", "common_random_numbers")
 _OUTPUT_KEYS = ("series", "every")
@@ -161,6 +162,7 @@ class Experiment:
     series_metrics: tuple[str, ...]
     series_every: int
     report: ReportSpec = field(default_factory=ReportSpec)
+    extensions: tuple[str, ...] = ()  # "module:Class" references (leadsim.engine.extensions)
 
     @property
     def factor_names(self) -> tuple[str, ...]:
@@ -215,6 +217,24 @@ class _Reader:
     def fail(self, where: str, what: str) -> ExperimentError:
         return ExperimentError(f"{self.path}: {where}: {what}")
 
+    def extensions(self, engine: bool) -> tuple[str, ...]:
+        """Extension classes to add to the engine, checked to load here (fail early)."""
+        refs = self.data.get("extensions", [])
+        if not refs:
+            return ()
+        if not engine:
+            raise self.fail("extensions", "only the leadsim model takes extensions")
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise self.fail("extensions", "expected a list of 'package.module:ClassName' texts")
+        from leadsim.engine.extensions import load_extension
+
+        for k, ref in enumerate(refs):
+            try:
+                load_extension(ref)
+            except ValueError as err:
+                raise self.fail(f"extensions[{k}]", str(err).removeprefix("extension: ")) from None
+        return tuple(refs)
+
     def experiment(self) -> Experiment:
         data = self.data
         self.known(data, _TOP_LEVEL, "")
@@ -258,6 +278,7 @@ class _Reader:
         self.known(output, _OUTPUT_KEYS, "output.")
         every = self.whole(output, "every", 1 if engine else 0, 0, 100_000, "output.")
         series = self.series(output, engine, every)
+        extensions = self.extensions(engine)
         experiment = Experiment(
             path=self.path,
             name=self.text(data, "name", self.path.stem),
@@ -273,6 +294,7 @@ class _Reader:
             levels=levels,
             common_random_numbers=self.flag(design, "common_random_numbers", False, "design."),
             factors=factors,
+            extensions=extensions,
             settings=settings,
             events=events,
             ramps=ramps,

@@ -1,0 +1,81 @@
+"""Extensions add rules without editing the package, at the named phase of each step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from leadsim.engine import Engine, Extension, RunSpec
+from leadsim.engine.core import series_of
+from leadsim.engine.extensions import load_extension
+from leadsim.params import Parameters
+
+RUN = RunSpec(Parameters(policy="integrated", approach="cycles", n_staff=40), seed=11)
+
+
+class ReflectionRebuildsContainment(Extension):
+    """Reflection weeks rebuild the head's containment (MODEL.md §7's open question)."""
+
+    def __init__(self, rate: float = 0.2) -> None:
+        self.rate = rate
+
+    def after_reflection(self, engine: Engine) -> None:
+        engine.containment = engine.containment + self.rate * engine.reflecting * (
+            1.0 - engine.containment
+        )
+
+
+class Recorder(Extension):
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str]] = []
+
+    def after_leader(self, engine):
+        self.calls.append((engine.t, "after_leader"))
+
+    def after_outcomes(self, engine):
+        assert set(engine.this_week) >= {"leading", "succeeded"}
+        self.calls.append((engine.t, "after_outcomes"))
+
+    def after_staff(self, engine):
+        self.calls.append((engine.t, "after_staff"))
+
+    def after_reflection(self, engine):
+        self.calls.append((engine.t, "after_reflection"))
+
+
+def run(extensions=()):
+    engine = Engine([RUN], extensions=extensions)
+    engine.run(30)
+    return series_of(engine)
+
+
+def test_hooks_run_once_per_step_in_the_order_of_model_md_section_3():
+    recorder = Recorder()
+    Engine([RUN], extensions=[recorder]).run(2)
+    phases = ["after_leader", "after_outcomes", "after_staff", "after_reflection"]
+    assert recorder.calls == [(t, phase) for t in range(2) for phase in phases]
+
+
+def test_a_new_rule_changes_the_run_only_from_its_first_reflection_week():
+    plain, extended = run(), run([ReflectionRebuildsContainment()])
+    first_reflection = RUN.params.cycle_length - RUN.params.reflection_weeks
+    before = slice(0, first_reflection)
+    assert np.array_equal(plain["containment"][before], extended["containment"][before])
+    assert np.all(
+        extended["containment"][first_reflection:] >= plain["containment"][first_reflection:]
+    )
+    assert extended["containment"][first_reflection, 0] > plain["containment"][first_reflection, 0]
+
+
+def test_an_extension_that_does_nothing_changes_nothing():
+    plain, extended = run(), run([Extension()])
+    for name, values in plain.items():
+        assert np.array_equal(values, extended[name]), name
+
+
+def test_load_extension_by_reference_and_its_errors():
+    assert isinstance(load_extension("leadsim.engine.extensions:Extension"), Extension)
+    with pytest.raises(ValueError, match=r"not 'package\.module:ClassName'"):
+        load_extension("nonsense")
+    with pytest.raises(ValueError, match="cannot load"):
+        load_extension("leadsim.engine.extensions:Missing")

@@ -199,8 +199,12 @@ class Engine:
         self.peer_trust = clipped_normal(Purpose.PEER_TRUST, "peer_trust_mean", "peer_trust_sd")
         self.anxiety = clipped_normal(Purpose.ANXIETY, "anxiety_mean", "anxiety_sd")
         self.dependency = clipped_normal(Purpose.DEPENDENCY, "dependency_mean", "dependency_sd")
-        self.threshold = to_normal(
-            self._init_draw(Purpose.THRESHOLD), p.staff("threshold_mean"), p.staff("threshold_sd")
+        self.threshold = rules.clip01(  # MODEL.md §2: draws other than the four above to [0, 1]
+            to_normal(
+                self._init_draw(Purpose.THRESHOLD),
+                p.staff("threshold_mean"),
+                p.staff("threshold_sd"),
+            )
         )
         self.recently_led = np.zeros(n)
         self.leading = np.zeros(n, dtype=bool)

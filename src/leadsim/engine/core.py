@@ -22,6 +22,13 @@ from leadsim.events import Event
 from leadsim.params import POLICIES, POLICY_SETTINGS, ROLES, Parameters
 
 _CLIP_LOW, _CLIP_HIGH = 0.01, 0.99
+# The streams drawn every step: their bases are mixed together, once per step.
+_STEP_PURPOSES = np.array(
+    [Purpose.OFFER, Purpose.TAKEUP, Purpose.SUCCESS, Purpose.MEET, Purpose.COLLIDE,
+     Purpose.RESOLVE, Purpose.ATTEND],
+    dtype=np.uint64,
+)  # fmt: skip
+_STEP_COLUMN = {Purpose(int(p)): k for k, p in enumerate(_STEP_PURPOSES)}
 _ROLE_INDEX = {name: k for k, name in enumerate(ROLES)}
 _NUMERIC = tuple(
     name
@@ -140,12 +147,20 @@ class Engine:
         self.keys = agent_keys(self.local_index)
         self.org_keys = agent_keys(self.org_local)
         self.seeds = np.array([run.seed for run in self.runs], dtype=np.uint64)
+        self._bases_step = -1
         self.p = ParamTable(org_params, self.org)
         self._single_run = len(self.runs) == 1
 
+    def _base(self, purpose: Purpose) -> np.ndarray:
+        """Each run's stream start for this step and purpose (all purposes mixed at once)."""
+        if self._bases_step != self.t:
+            self._bases = stream_base(self.seeds[:, None], self.t, _STEP_PURPOSES[None, :])
+            self._bases_step = self.t
+        return self._bases[:, _STEP_COLUMN[purpose]]
+
     def _draw(self, purpose: Purpose, index: np.ndarray | None = None) -> np.ndarray:
         """Uniforms for staff (all, or those at ``index``) for this step and purpose."""
-        base = stream_base(self.seeds, self.t, purpose)
+        base = self._base(purpose)
         if index is None:
             b = base[0] if self._single_run else base[self.run_of_staff]
             return uniform(b, self.keys)
@@ -153,7 +168,7 @@ class Engine:
         return uniform(b, self.keys[index])
 
     def _draw_org(self, purpose: Purpose) -> np.ndarray:
-        base = stream_base(self.seeds, self.t, purpose)
+        base = self._base(purpose)
         return uniform(base[self.org_run], self.org_keys)
 
     def _init_draw(self, purpose: Purpose) -> np.ndarray:

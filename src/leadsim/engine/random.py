@@ -65,11 +65,15 @@ def _mix_inplace(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def stream_base(seeds: np.ndarray, step: int, purpose: Purpose) -> np.ndarray:
-    """The start of each run's stream for one (step, purpose): one uint64 per run."""
+def stream_base(seeds: np.ndarray, step: int, purpose: Purpose | np.ndarray) -> np.ndarray:
+    """The start of each run's stream for one (step, purpose): one uint64 per run.
+
+    ``purpose`` may be an array that broadcasts against ``seeds`` (several streams at once).
+    """
     seeds = np.asarray(seeds, dtype=np.uint64)
+    purposes = np.asarray(purpose, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        z = mix(seeds ^ (np.uint64(int(purpose)) * _K_PURPOSE))
+        z = mix(seeds ^ (purposes * _K_PURPOSE))
         return mix(z + np.uint64(step & 0xFFFFFFFFFFFFFFFF) * _K_STEP)
 
 

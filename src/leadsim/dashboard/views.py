@@ -1,0 +1,177 @@
+"""The panels of the page: organisation view, time series, ASERT radar, small multiples.
+
+The charts get their spec once per run; what changes as the run advances travels in
+one message per step through the page's live bus (:func:`LiveViews`), the only
+component that reads the frame counter: a step re-renders it alone, never the
+controls, and updates no chart widget on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reacton.ipyvuetify as v
+import solara
+
+from leadsim.config import Scenario
+from leadsim.dashboard import payloads
+from leadsim.dashboard.session import Session, Side
+from leadsim.dashboard.widgets import Bus, Chart, as_json
+
+
+def chart_id(kind: str, side: Side, organisation: int | None) -> str:
+    """The name of a chart's part in the bus's frames."""
+    where = "all" if organisation is None else organisation
+    return f"{kind}-{side.label or 'S'}-{where}"
+
+
+def verdict(side: Side, organisation: int) -> tuple[str, str]:
+    """Whether the organisation has distributed or reverted so far, and a colour for it."""
+    watch = side.watches[organisation]
+    if watch.week is not None:
+        return f"reverted to hierarchy in week {watch.week}", "#c00"
+    if watch.distributed:
+        return "leadership distributed, holding so far", "#2a7"
+    return "not yet distributed", "#666"
+
+
+def live_parts(session: Session, organisation: int) -> dict[str, dict[str, Any]]:
+    """Every chart's part of this step's frame (call with the session's lock held)."""
+    parts: dict[str, dict[str, Any]] = {}
+    compare = len(session.sides) > 1
+    for side in session.sides:
+        series = chart_id("series", side, organisation)
+        token = payloads.chart_token(side, organisation)
+        text, _ = verdict(side, organisation)
+        parts[series] = {
+            "frame": payloads.series_frame(
+                side, organisation, session.rows_held(series, token), session.seq
+            ),
+            "marks": payloads.series_marks(side, organisation),
+            "caption": f"{side.label}: week {side.week} of {side.horizon} · {text}"
+            if compare
+            else "",
+        }
+        parts[chart_id("network", side, organisation)] = {
+            "frame": payloads.network_frame(side, organisation)
+        }
+        parts[chart_id("radar", side, organisation)] = {
+            "frame": payloads.radar_frame(side, organisation)
+        }
+        if side.organisations > 1:
+            multiples = chart_id("multiples", side, None)
+            held = session.rows_held(multiples, payloads.chart_token(side, None))
+            parts[multiples] = {
+                "frame": payloads.multiples_frame(side, held, session.seq),
+                "marks": payloads.multiples_marks(side),
+            }
+    return parts
+
+
+_SPECS = {
+    "series": lambda side, org, font, title: payloads.series_spec(
+        side, org, title=title, font=font
+    ),
+    "network": lambda side, org, font, title: payloads.network_spec(side, org, font=font),
+    "radar": lambda side, org, font, title: payloads.radar_spec(side, org, title=title, font=font),
+    "multiples": lambda side, org, font, title: payloads.multiples_spec(side, font=font),
+}
+
+
+@solara.component
+def ChartView(
+    kind: str, side: Side, organisation: int | None, font: float, height: str, title: str = ""
+):
+    """A chart of ``kind`` with its spec, made once per run, organisation and type size."""
+    token = payloads.chart_token(side, organisation)
+    spec = solara.use_memo(
+        lambda: as_json(_SPECS[kind](side, organisation, font, title)), [kind, token, font, title]
+    )
+    Chart(kind, chart_id(kind, side, organisation), spec, height)
+
+
+@solara.component
+def Story(scenario: Scenario):
+    """The scenario's title, narrative, and what to notice and try (folds away)."""
+    shown = solara.use_reactive(True)
+    with solara.Card(
+        classes=["leadsim-story"], margin=0, style={"max-height": "380px", "overflow-y": "auto"}
+    ):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text(scenario.title, classes=["leadsim-story-title"])
+            solara.Button(
+                "Hide the story" if shown.value else "Show the story",
+                text=True,
+                on_click=lambda: shown.set(not shown.value),
+            )
+        if not shown.value:
+            return
+        with solara.Column(classes=["leadsim-narrative"], gap="4px"):
+            for paragraph in scenario.narrative.split("\n\n"):
+                if paragraph:
+                    v.Html(tag="p", children=[paragraph])
+            for heading, items in (
+                ("Notice", scenario.things_to_notice),
+                ("Try", scenario.things_to_try),
+            ):
+                if items:
+                    v.Html(tag="div", class_="leadsim-list-title", children=[heading])
+                    v.Html(tag="ul", children=[v.Html(tag="li", children=[t]) for t in items])
+
+
+@solara.component
+def SidePanels(
+    side: Side, organisation: int, font: float, compact: bool, story: Scenario | None = None
+):
+    """One side's organisation view, time series and ASERT radar (and the story)."""
+    if compact:
+        ChartView("series", side, organisation, font, "340px")
+        ChartView("network", side, organisation, font, "400px")
+        ChartView("radar", side, organisation, font, "320px", title="ASERT profile")
+        return
+    with solara.Columns([5, 7]):
+        ChartView("network", side, organisation, font, "430px")
+        ChartView("series", side, organisation, font, "430px")
+    with solara.Columns([4, 8]):
+        ChartView("radar", side, organisation, font, "380px", title="ASERT profile")
+        if story is not None:
+            Story(story)
+
+
+@solara.component
+def LiveViews(
+    session: Session,
+    tick: solara.Reactive[int],
+    organisation: int,
+    font: float,
+    story: Scenario,
+    compare_labels: dict[str, str],
+    on_drawn: Callable[[dict], None],
+):
+    """The week counter and every chart; a step re-renders this component alone."""
+    seq = tick.value
+    sides = session.sides
+    with session.lock:
+        parts = live_parts(session, organisation)
+        status = {"counter": f"Week {session.week} of {session.horizon}"}
+        if len(sides) == 1:
+            status["verdict"], status["colour"] = verdict(sides[0], organisation)
+    Bus(as_json({"seq": seq, "status": status, "charts": parts}), on_drawn)
+    if len(sides) > 1:
+        with solara.Columns([1, 1]):
+            for side in sides:
+                with solara.Column(classes=[f"leadsim-side-{side.label.lower()}"]):
+                    solara.Text(
+                        compare_labels.get(side.label, side.label), classes=["leadsim-panel-title"]
+                    )
+                    SidePanels(side, organisation, font, compact=True)
+    else:
+        SidePanels(sides[0], organisation, font, compact=False, story=story)
+    if sides[0].organisations > 1:
+        solara.Text("The schools side by side", classes=["leadsim-panel-title"])
+        for side in sides:
+            if side.label:
+                solara.Text(f"Side {side.label}")
+            rows = (side.organisations + 2) // 3
+            ChartView("multiples", side, None, font, f"{max(300, 190 * rows + 60)}px")

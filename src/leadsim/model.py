@@ -19,6 +19,7 @@ import pandas as pd
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from leadsim.agents import StaffMember, TopLeader
+from leadsim.config import DEFAULT_HORIZON
 from leadsim.engine import ASERT_AXES, METRICS, Engine, RunSpec
 from leadsim.engine.tables import metrics_frame, summary_frame
 from leadsim.events import EventError, make_event
@@ -27,7 +28,6 @@ from leadsim.params import ParameterError, Parameters
 if TYPE_CHECKING:
     from leadsim.config import Scenario
 
-DEFAULT_HORIZON = 156  # weeks: three school years (MODEL.md §2)
 # Reporter name -> engine metric: every metric, plus the four ASERT axes (MODEL.md §6).
 REPORTED: dict[str, str] = {
     **{name: name for name in METRICS},

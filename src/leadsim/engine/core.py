@@ -55,6 +55,7 @@ class ParamTable:
     def __init__(self, per_org: Sequence[Parameters], org_of_staff: np.ndarray) -> None:
         self.per_org = list(per_org)
         self._org_of_staff = org_of_staff
+        self.version = 0  # bumped by every change, so derived arrays know to rebuild
         self._build()
 
     def _build(self) -> None:
@@ -91,6 +92,7 @@ class ParamTable:
         """
         for o in orgs:
             self.per_org[o] = self.per_org[o].replace(**changes)
+        self.version += 1
         for name in changes:
             if name not in self.values:
                 continue  # text, flags and policy settings are read from per_org
@@ -148,6 +150,7 @@ class Engine:
         self.org_keys = agent_keys(self.org_local)
         self.seeds = np.array([run.seed for run in self.runs], dtype=np.uint64)
         self._bases_step = -1
+        self._access_version = -1
         self.p = ParamTable(org_params, self.org)
         self._single_run = len(self.runs) == 1
 
@@ -307,12 +310,18 @@ class Engine:
         return np.arange(self.n_staff) - self._run_start[self.run_of_staff]
 
     def _access(self) -> np.ndarray:
-        """Each staff member's access to opportunities, by role (MODEL.md §4 Offers)."""
+        """Each staff member's access to opportunities, by role (MODEL.md §4 Offers).
+
+        Built once and rebuilt only when a `set` event changes parameters.
+        """
         p = self.p
-        table = np.column_stack(
-            [np.broadcast_to(getattr(p, f"access_{role}"), self.n_org) for role in ROLES]
-        )
-        return table[self.org, self.role]
+        if self._access_version != p.version:
+            table = np.column_stack(
+                [np.broadcast_to(getattr(p, f"access_{role}"), self.n_org) for role in ROLES]
+            )
+            self._access_cache = table[self.org, self.role]
+            self._access_version = p.version
+        return self._access_cache
 
     # --- events ---------------------------------------------------------------------------
 

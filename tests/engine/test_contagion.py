@@ -30,7 +30,7 @@ def contagion_step(adjacency, degree, x, alpha=ALPHA):
     n = x.size
     return rules.update_staff_anxiety(
         x,
-        rules.neighbour_mean(adjacency, x, degree),
+        rules.neighbour_mean(adjacency @ x, degree, x),
         distribution=np.full(n, 0.7),  # every other input non-zero: their weights must mute them
         role_clarity=np.full(n, 0.2),
         failed=np.ones(n, dtype=bool),

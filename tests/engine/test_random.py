@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numba
 import numpy as np
 import pytest
 from scipy import stats
 
-from leadsim.engine import Engine, RunSpec
+from leadsim.engine import Engine, RunSpec, kernels
 from leadsim.engine.random import (
     Purpose,
     agent_keys,
@@ -15,6 +18,7 @@ from leadsim.engine.random import (
     to_beta,
     to_normal,
     uniform,
+    uniform_one,
 )
 from leadsim.params import Parameters
 
@@ -149,3 +153,40 @@ def test_to_normal_and_to_beta_follow_their_distributions():
     assert stats.kstest(to_normal(u, 0.6, 0.1), stats.norm(0.6, 0.1).cdf).pvalue > 1e-3
     assert stats.kstest(to_beta(u, 4.0, 4.0), stats.beta(4.0, 4.0).cdf).pvalue > 1e-3
     assert np.all(np.isfinite(to_normal(np.array([0.0, 1.0 - 2**-53]), 0.0, 1.0)))
+
+
+# --- the compiled loops draw the very same bits ---------------------------------------------
+
+
+@numba.njit
+def _uniforms_one_by_one(base, keys):
+    out = np.empty(keys.size)
+    for i in range(keys.size):
+        out[i] = uniform_one(base, keys[i])
+    return out
+
+
+def test_compiled_stream_bases_and_uniforms_are_the_numpy_bits():
+    seeds = np.array([0, 1, SEED, 2**63 + 12_345, 2**64 - 1], dtype=np.uint64)
+    purposes = np.array(kernels.STEP_PURPOSES, dtype=np.uint64)
+    keys = agent_keys(np.arange(5_000))
+    for step in (0, 1, 155, 10**9):
+        bases = np.empty((seeds.size, purposes.size), dtype=np.uint64)
+        kernels.step_bases(seeds, step, purposes, bases)
+        assert np.array_equal(bases, stream_base(seeds[:, None], step, purposes[None, :]))
+        for base in bases[:, 0]:
+            compiled = _uniforms_one_by_one(base, keys)
+            assert np.array_equal(compiled, uniform(np.array(base), keys))
+
+
+def test_compiled_kernels_are_cached_under_a_key_of_the_rules_source(monkeypatch):
+    """Editing a rule must not bring back a kernel compiled from the old rule."""
+    before = kernels._cache_dir()
+    real_read = Path.read_bytes
+
+    def edited(path):
+        data = real_read(path)
+        return data + b"\n# an edited rule\n" if path.name == "rules.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert kernels._cache_dir() != before

@@ -44,13 +44,21 @@ def test_logistic_finite_sharpness_is_expit():
 
 
 def test_logistic_at_infinite_sharpness_is_a_step():
-    out = rules.logistic(np.array([1e-9, 0.7, -1e-9, -3.0, 0.0]), np.inf)
-    assert np.array_equal(out, [1.0, 1.0, 0.0, 0.0, 0.5])
+    with np.errstate(over="ignore"):
+        out = rules.logistic(np.array([1e-9, 0.7, -1e-9, -3.0]), np.inf)
+    assert np.array_equal(out, [1.0, 1.0, 0.0, 0.0])
 
 
 def test_logistic_infinite_sharpness_per_element_array():
-    out = rules.logistic(np.array([0.2, -0.2, 0.0]), np.full(3, np.inf))
-    assert np.array_equal(out, [1.0, 0.0, 0.5])
+    with np.errstate(over="ignore"):
+        out = rules.logistic(np.array([0.2, -0.2, 0.3]), np.array([np.inf, np.inf, 1.0]))
+    assert out[:2].tolist() == [1.0, 0.0] and out[2] == approx(1.0 / (1.0 + math.exp(-0.3)))
+
+
+def test_logistic_never_overflows_to_nan_at_the_largest_sharpness():
+    with np.errstate(over="ignore"):
+        out = rules.logistic(np.array([-3.0, -0.8, 0.8, 3.0]), 1_000.0)
+    assert np.array_equal(out, [0.0, 0.0, 1.0, 1.0])
 
 
 def test_logistic_zero_sharpness_is_a_coin():
@@ -253,10 +261,10 @@ def test_no_offers_without_distribution_or_access():
 
 def test_social_proof_share_of_neighbours_who_led():
     adjacency, degree = path_graph()
-    out = rules.social_proof(adjacency, np.array([True, False, True, True]), degree)
+    out = rules.social_proof(adjacency @ np.array([1.0, 0.0, 1.0, 1.0]), degree)
     # node 0: neighbour 1 did not lead; node 1: both led; node 2: 1 did not; node 3: none
     assert out == pytest.approx([0.0, 1.0, 0.0, 0.0], abs=TOL)
-    out = rules.social_proof(adjacency, np.array([True, False, False, False]), degree)
+    out = rules.social_proof(adjacency @ np.array([1.0, 0.0, 0.0, 0.0]), degree)
     assert out == pytest.approx([0.0, 0.5, 0.0, 0.0], abs=TOL)
 
 
@@ -360,7 +368,7 @@ def test_update_authority_loss_is_additive_and_clipped():
 def test_neighbour_mean_with_isolated_node_keeps_own_value():
     adjacency, degree = path_graph()
     values = np.array([0.1, 0.5, 0.9, 0.3])
-    out = rules.neighbour_mean(adjacency, values, degree)
+    out = rules.neighbour_mean(adjacency @ values, degree, values)
     assert out == pytest.approx([0.5, 0.5, 0.5, 0.3], abs=TOL)
     assert values == pytest.approx([0.1, 0.5, 0.9, 0.3])  # input untouched
 

@@ -3,7 +3,8 @@
 State lives in flat arrays: staff arrays with an organisation index, one
 block-diagonal sparse adjacency matrix, per-organisation leader arrays and
 per-run learning-group arrays. A single run is the same engine with one run.
-The order of a step is MODEL.md §3; the rules are in :mod:`leadsim.engine.rules`.
+The order of a step is MODEL.md §3; the rules are in :mod:`leadsim.engine.rules`,
+and the loops that apply them to every person in :mod:`leadsim.engine.kernels`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from leadsim.engine import rules
-from leadsim.engine.metrics import MAX_WINDOW, StepRecord, gini_with_leader, stack, summarise
+from leadsim.engine import kernels, rules
+from leadsim.engine.metrics import MAX_WINDOW, METRICS, StepRecord, stack, summarise
 from leadsim.engine.network import block_adjacency, departments, organisation_edges
 from leadsim.engine.random import Purpose, agent_keys, stream_base, to_beta, to_normal, uniform
 from leadsim.events import Event
@@ -23,11 +24,7 @@ from leadsim.params import POLICIES, POLICY_SETTINGS, ROLES, Parameters
 
 _CLIP_LOW, _CLIP_HIGH = 0.01, 0.99
 # The streams drawn every step: their bases are mixed together, once per step.
-_STEP_PURPOSES = np.array(
-    [Purpose.OFFER, Purpose.TAKEUP, Purpose.SUCCESS, Purpose.MEET, Purpose.COLLIDE,
-     Purpose.RESOLVE, Purpose.ATTEND],
-    dtype=np.uint64,
-)  # fmt: skip
+_STEP_PURPOSES = np.array(kernels.STEP_PURPOSES, dtype=np.uint64)
 _STEP_COLUMN = {Purpose(int(p)): k for k, p in enumerate(_STEP_PURPOSES)}
 _ROLE_INDEX = {name: k for k, name in enumerate(ROLES)}
 _NUMERIC = tuple(
@@ -70,6 +67,8 @@ class ParamTable:
             column = np.array([getattr(p, name) for p in distinct], dtype=np.float64)
             self.values[name] = float(column[0]) if np.all(column == column[0]) else column[index]
         self._staff: dict[str, float | np.ndarray] = {}
+        self._org: dict[str, np.ndarray] = {}
+        self._groups: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
 
     def __getattr__(self, name: str) -> float | np.ndarray:
         try:
@@ -83,6 +82,22 @@ class ParamTable:
             value = self.values[name]
             self._staff[name] = value if np.isscalar(value) else value[self._org_of_staff]
         return self._staff[name]
+
+    def org(self, name: str) -> np.ndarray:
+        """The value for each organisation, always an array (built once, until parameters change)."""
+        if name not in self._org:
+            value = self.values[name]
+            self._org[name] = np.ascontiguousarray(
+                np.broadcast_to(np.asarray(value, dtype=np.float64), (len(self.per_org),))
+            )
+        return self._org[name]
+
+    def orgs(self, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """Several parameters' per-organisation arrays, in order (for a kernel's arguments)."""
+        group = self._groups.get(names)
+        if group is None:
+            group = self._groups[names] = tuple(self.org(name) for name in names)
+        return group
 
     def replace(self, orgs: Sequence[int], **changes: object) -> None:
         """Change parameters of some organisations (validated by :class:`Parameters`).
@@ -104,6 +119,8 @@ class ParamTable:
             column[np.asarray(orgs)] = float(getattr(self.per_org[orgs[0]], name))
             self.values[name] = column
             self._staff.pop(name, None)
+            self._org.pop(name, None)
+        self._groups.clear()
 
 
 class Engine:
@@ -150,16 +167,23 @@ class Engine:
         self.org_keys = agent_keys(self.org_local)
         self.seeds = np.array([run.seed for run in self.runs], dtype=np.uint64)
         self._bases_step = -1
+        self._bases = np.empty((len(self.runs), _STEP_PURPOSES.size), dtype=np.uint64)
+        self._cycles_version = -1
         self._access_version = -1
+        self._window_version = -1
         self.p = ParamTable(org_params, self.org)
         self._single_run = len(self.runs) == 1
 
-    def _base(self, purpose: Purpose) -> np.ndarray:
-        """Each run's stream start for this step and purpose (all purposes mixed at once)."""
+    def _step_bases(self) -> np.ndarray:
+        """Each run's stream starts for this step: (runs, purposes), all mixed at once."""
         if self._bases_step != self.t:
-            self._bases = stream_base(self.seeds[:, None], self.t, _STEP_PURPOSES[None, :])
+            kernels.step_bases(self.seeds, self.t, _STEP_PURPOSES, self._bases)
             self._bases_step = self.t
-        return self._bases[:, _STEP_COLUMN[purpose]]
+        return self._bases
+
+    def _base(self, purpose: Purpose) -> np.ndarray:
+        """Each run's stream start for this step and purpose."""
+        return self._step_bases()[:, _STEP_COLUMN[purpose]]
 
     def _draw(self, purpose: Purpose, index: np.ndarray | None = None) -> np.ndarray:
         """Uniforms for staff (all, or those at ``index``) for this step and purpose."""
@@ -277,6 +301,7 @@ class Engine:
         )
         self.target = self._starting_target(np.arange(m))
         self.reflect_now = np.zeros(m, dtype=bool)
+        self.excess = np.zeros(m)
         self.cycle_acts = np.zeros(m)
         self.cycle_successes = np.zeros(m)
         self.leader_acts_window = np.zeros((m, MAX_WINDOW))  # row-major: sums per organisation
@@ -310,16 +335,13 @@ class Engine:
         return np.arange(self.n_staff) - self._run_start[self.run_of_staff]
 
     def _access(self) -> np.ndarray:
-        """Each staff member's access to opportunities, by role (MODEL.md §4 Offers).
+        """Access to opportunities of each organisation's roles (MODEL.md §4 Offers): (orgs, roles).
 
         Built once and rebuilt only when a `set` event changes parameters.
         """
         p = self.p
         if self._access_version != p.version:
-            table = np.column_stack(
-                [np.broadcast_to(getattr(p, f"access_{role}"), self.n_org) for role in ROLES]
-            )
-            self._access_cache = table[self.org, self.role]
+            self._access_cache = np.column_stack([p.org(f"access_{role}") for role in ROLES])
             self._access_version = p.version
         return self._access_cache
 
@@ -391,15 +413,12 @@ class Engine:
 
     def step(self) -> None:
         """Advance every organisation one week (MODEL.md §3, steps 1–9)."""
-        p, t = self.p, self.t
+        t = self.t
         for run, event in self._events.get(t, ()):
             self.apply_event(event, run)  # 1. events
 
-        self.pressure = rules.decay_pressure(
-            self.pressure, p.pressure_baseline, p.pressure_decay_weeks
-        )
         self._meet_learning_group()  # 3.
-        self._lead()  # 4.
+        self._lead()  # 2. and 4. (pressure relaxes in the same pass: step 3 does not read it)
         self._extend("after_leader")
         offered, leading = self._offer_and_take_up()  # 5.
         succeeded, failed, collisions, in_conflict, unresolved = self._outcomes(leading)  # 6.
@@ -437,6 +456,8 @@ class Engine:
         p = self.p
         self.support = np.zeros(self.n_org)
         self.attended = np.zeros(self.n_org, dtype=bool)
+        if not self.in_group.any():
+            return
         interval = p.meeting_interval
         meeting = self.in_group & ((self.t % np.asarray(interval, dtype=np.int64)) == 0)
         if not meeting.any():
@@ -467,194 +488,153 @@ class Engine:
         )
 
     def _lead(self) -> None:
+        """Steps 2 and 4: pressure relaxes; each head's anxiety, containment and distribution."""
         p = self.p
-        self.leader_anxiety = rules.update_leader_anxiety(
-            self.leader_anxiety,
+        kernels.lead(
             self.pressure,
+            self.leader_anxiety,
             self.reversion_pressure,
             self.failure_rate,
             self.unresolved_share,
             self.support,
-            p.leader_pressure_sensitivity,
-            p.leader_reversion_sensitivity,
-            p.leader_failure_sensitivity,
-            p.leader_conflict_sensitivity,
-            p.leader_support_relief,
-            p.leader_anxiety_decay,
-        )
-        excess = rules.excess_anxiety(self.leader_anxiety, self.containment)
-        self.containment = rules.erode_containment(self.containment, excess, p.containment_erosion)
-        self.distribution_before = self.distribution
-        self.distribution = rules.revert_distribution(
+            self.containment,
             self.distribution,
+            self.distribution_before,
             self.target,
-            excess,
             self.heroic_identification,
-            self.reversion_pressure,
-            p.distribution_rate,
-            p.reversion_rate,
-            p.reversion_pressure_weight,
+            self.excess,
+            *p.orgs(kernels.LEAD_PARAMETERS),
         )
-        self.excess = excess
 
     def _offer_and_take_up(self) -> tuple[np.ndarray, np.ndarray]:
-        p = self.p
-        offered = rules.offer_opportunities(
-            self.distribution[self.org], self._access(), self._draw(Purpose.OFFER)
+        p, adjacency = self.p, self.adjacency
+        offered = np.empty(self.n_staff, dtype=bool)
+        leading = np.empty(self.n_staff, dtype=bool)
+        kernels.offer_and_take_up(
+            self._step_bases(),
+            self.run_of_staff,
+            self.keys,
+            self.org,
+            self.role,
+            adjacency.indptr,
+            adjacency.indices,
+            self.distribution,
+            self._access(),
+            self.leading,  # last week's: social proof
+            self.authority,
+            self.trust,
+            self.anxiety,
+            self.dependency,
+            self.threshold,
+            offered,
+            leading,
+            *p.orgs(kernels.TAKEUP_PARAMETERS),
         )
-        candidates = np.flatnonzero(offered)
-        proof = rules.social_proof(self.adjacency, self.leading, self.degree)  # last week's leading
-        chance = rules.takeup_probability(
-            self.authority[candidates],
-            proof[candidates],
-            self.trust[candidates],
-            self.anxiety[candidates],
-            self.dependency[candidates],
-            self.threshold[candidates],
-            _at(p.staff("takeup_sharpness"), candidates),
-            _at(p.staff("social_proof_weight"), candidates),
-            _at(p.staff("takeup_trust_weight"), candidates),
-            _at(p.staff("takeup_dependency_weight"), candidates),
-        )
-        leading = np.zeros(self.n_staff, dtype=bool)
-        leading[candidates] = self._draw(Purpose.TAKEUP, candidates) < chance
         return offered, leading
 
     def _outcomes(self, leading: np.ndarray):
-        p = self.p
-        actors = np.flatnonzero(leading)
-        org = self.org[actors]
-        chance = rules.success_probability(
-            self.expertise[actors],
-            self.peer_trust[actors],
-            self.containment[org],
-            self.role_clarity[org],
-            _at(p.staff("success_sharpness"), actors),
-            _at(p.staff("success_peer_trust_weight"), actors),
-            _at(p.staff("success_holding_weight"), actors),
-            _at(p.staff("task_difficulty"), actors),
-        )
-        succeeded = np.zeros(self.n_staff, dtype=bool)
-        succeeded[actors] = self._draw(Purpose.SUCCESS, actors) < chance
-        failed = leading & ~succeeded
-        # conflict: each actor meets one random neighbour; two actors may collide
-        degree = self.degree[actors]
-        connected = actors[degree > 0]
-        pick = np.floor(self._draw(Purpose.MEET, connected) * self.degree[connected]).astype(
-            np.int64
-        )
-        met = self.adjacency.indices[self.adjacency.indptr[connected] + pick]
-        both = leading[met]
-        who, whom = connected[both], met[both]
-        collide = self._draw(Purpose.COLLIDE, who) < rules.collision_probability(
-            self.peer_trust[who], _at(p.staff("collision_rate"), who)
-        )
-        collisions = np.zeros(self.n_staff)
-        np.add.at(collisions, who[collide], 1.0)
-        in_conflict = np.zeros(self.n_staff, dtype=bool)
-        in_conflict[who[collide]] = True
-        in_conflict[whom[collide]] = True
-        disputants = np.flatnonzero(in_conflict)
-        unresolved = np.zeros(self.n_staff, dtype=bool)
-        unresolved[disputants] = rules.stays_unresolved(
-            self.peer_trust[disputants], self._draw(Purpose.RESOLVE, disputants)
+        p, adjacency, n = self.p, self.adjacency, self.n_staff
+        succeeded, failed = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+        in_conflict, unresolved = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+        collisions = np.empty(n)
+        kernels.outcomes(
+            self._step_bases(),
+            self.run_of_staff,
+            self.keys,
+            self.org,
+            adjacency.indptr,
+            adjacency.indices,
+            leading,
+            self.expertise,
+            self.peer_trust,
+            self.containment,
+            self.role_clarity,
+            succeeded,
+            failed,
+            collisions,
+            in_conflict,
+            unresolved,
+            *p.orgs(kernels.OUTCOME_PARAMETERS),
         )
         return succeeded, failed, collisions, in_conflict, unresolved
 
     def _reflecting(self) -> np.ndarray:
         """Reflection weeks this step, per organisation (cycles approach, or a live reflection)."""
-        position = (self.t - self.cycle_origin) % np.asarray(self.p.cycle_length, dtype=np.int64)
-        in_window = position >= np.asarray(self.p.cycle_length) - np.asarray(
-            self.p.reflection_weeks
+        p = self.p
+        if self._cycles_version != p.version:  # policy and approach change only with p
+            self._in_cycles = (self.approach == "cycles") & (self.policy != "adaptive")
+            self._cycles_version = p.version
+        reflecting = np.empty(self.n_org, dtype=bool)
+        kernels.reflection_weeks(
+            self.t,
+            self.cycle_origin,
+            p.org("cycle_length"),
+            p.org("reflection_weeks"),
+            self._in_cycles,
+            self.reflect_now,
+            reflecting,
         )
-        cycles = (self.approach == "cycles") & (self.policy != "adaptive")
-        return (cycles & in_window) | self.reflect_now
+        return reflecting
 
     def _update_staff(
         self, leading, succeeded, failed, in_conflict, unresolved, reflecting
     ) -> None:
-        p, org = self.p, self.org
-        neighbour_anxiety = rules.neighbour_mean(self.adjacency, self.anxiety, self.degree)
-        neighbour_led = rules.social_proof(self.adjacency, leading, self.degree) > 0
-        authority, anxiety = self.authority, self.anxiety  # last week's, read by every rule
-        self.authority = rules.update_authority(
-            authority,
-            self.resting_authority,
-            succeeded,
-            failed,
+        p, adjacency = self.p, self.adjacency
+        anxiety_next = np.empty(self.n_staff)
+        kernels.update_staff(
+            self.org,
+            adjacency.indptr,
+            adjacency.indices,
             leading,
-            self.heroic_identification[org],
-            p.staff("authority_gain"),
-            p.staff("authority_loss"),
-            p.staff("authority_rest_pull"),
-        )
-        self.anxiety = rules.update_staff_anxiety(
-            anxiety,
-            neighbour_anxiety,
-            self.distribution[org],
-            self.role_clarity[org],
+            succeeded,
             failed,
             in_conflict,
-            self.pressure[org],
-            self.containment[org],
-            self.trust,
-            reflecting[org],
-            p.staff("ambiguity_anxiety"),
-            p.staff("anxiety_contagion"),
-            p.staff("failure_anxiety"),
-            p.staff("conflict_anxiety"),
-            p.staff("pressure_anxiety"),
-            p.staff("holding_relief"),
-            p.staff("reflection_relief"),
-            p.staff("anxiety_decay"),
-        )
-        self.dependency = rules.update_dependency(
-            self.dependency,
-            authority,
-            anxiety,
-            succeeded,
             unresolved,
-            p.staff("projection_rate"),
-            p.staff("success_independence"),
-            p.staff("referral_dependency"),
-        )
-        self.trust = rules.update_trust(
+            self.authority,
+            self.resting_authority,
+            self.anxiety,
+            anxiety_next,
+            self.dependency,
             self.trust,
-            self.containment[org],
-            self.role_clarity[org],
-            self.distribution[org],
-            self.distribution_before[org],
-            self.recently_led,
-            p.staff("holding_trust_gain"),
-            p.staff("abdication_trust_loss"),
-            p.staff("withdrawal_trust_loss"),
-        )
-        self.peer_trust = rules.update_peer_trust(
             self.peer_trust,
-            succeeded & neighbour_led,
-            in_conflict,
-            p.staff("collaboration_gain"),
-            p.staff("conflict_peer_loss"),
+            self.recently_led,
+            self.heroic_identification,
+            self.distribution,
+            self.distribution_before,
+            self.role_clarity,
+            self.pressure,
+            self.containment,
+            reflecting,
+            *p.orgs(kernels.STAFF_PARAMETERS),
         )
-        self.recently_led = rules.remember_leading(
-            self.recently_led, leading, p.staff("recent_weight")
-        )
+        self.anxiety = anxiety_next
         self.leading, self.succeeded = leading, succeeded
         self.in_conflict, self.unresolved = in_conflict, unresolved
 
     def _reflect_and_replan(self, reflecting, leading, succeeded) -> None:
         p = self.p
-        self.role_clarity = rules.reflect_role_clarity(
-            self.role_clarity, reflecting, p.clarity_gain
+        mean_anxiety = np.empty(self.n_org)
+        cycle_end = np.empty(self.n_org, dtype=bool)
+        any_end = kernels.close_cycle_week(
+            self.t,
+            self.cycle_origin,
+            p.org("cycle_length"),
+            p.org("clarity_gain"),
+            reflecting,
+            self.role_clarity,
+            self.org_start,
+            self.org_size,
+            leading,
+            succeeded,
+            self.anxiety,
+            self.cycle_acts,
+            self.cycle_successes,
+            mean_anxiety,
+            cycle_end,
         )
         self.reflect_now[:] = False
-        self.cycle_acts += self._org_sum(leading)
-        self.cycle_successes += self._org_sum(succeeded)
-        position = (self.t - self.cycle_origin) % np.asarray(p.cycle_length, dtype=np.int64)
-        cycle_end = position == np.asarray(p.cycle_length) - 1
-        if not cycle_end.any():
+        if not any_end:
             return
-        mean_anxiety = self._org_mean(self.anxiety)
         adaptive = self.policy == "adaptive"
         cycles = (self.approach == "cycles") & ~adaptive
         stepped = rules.replan_target(
@@ -677,72 +657,47 @@ class Engine:
         self.cycle_successes[cycle_end] = 0.0
 
     def _observe(self, offered, leading, succeeded, failed, collisions, unresolved) -> None:
-        p = self.p
-        acts = self._org_sum(leading)
-        successes = self._org_sum(succeeded)
-        failures = self._org_sum(failed)
-        collision_events = self._org_sum(collisions)
-        leader_acts = self.org_size * (1.0 - self.distribution)
-        total = acts + leader_acts
-        index = np.divide(acts, total, out=np.zeros(self.n_org), where=total > 0)
-        # leadership over the last density_window weeks
-        self.history = (self.history << np.uint32(1)) | leading.astype(np.uint32)
-        window = np.asarray(p.staff("density_window"), dtype=np.int64)
-        mask = ((np.ones_like(window, dtype=np.uint64) << window.astype(np.uint64)) - 1).astype(
-            np.uint32
-        )
-        recent = self.history & mask
-        self.leader_acts_window = np.roll(self.leader_acts_window, 1, axis=1)
-        self.leader_acts_window[:, 0] = leader_acts
-        org_window = np.asarray(p.density_window, dtype=np.int64) * np.ones(self.n_org, np.int64)
-        weeks = np.arange(MAX_WINDOW)[None, :] < org_window[:, None]
-        # summed along contiguous rows of fixed width: the same order alone or batched
-        leader_recent = (self.leader_acts_window * weeks).sum(axis=1)
-        counts = np.bitwise_count(recent).astype(np.int64)
-        density = self._org_mean(counts > 0)
-        centralization = gini_with_leader(
-            counts, self.org, self.n_org, leader_recent, self.org_size
-        )
-
-        self.failure_rate = np.divide(failures, acts, out=np.zeros(self.n_org), where=acts > 0)
-        self.unresolved_share = self._org_mean(unresolved)
-        self.reversion_pressure = self._org_mean(self.dependency * self.anxiety)
-        self.records.append(
-            StepRecord(
-                step=self.t,
-                values={
-                    "distribution_index": index,
-                    "leadership_density": density,
-                    "leadership_centralization": centralization,
-                    "anxiety": self._org_mean(self.anxiety),
-                    "trust": self._org_mean(self.trust),
-                    "peer_trust": self._org_mean(self.peer_trust),
-                    "dependency": self._org_mean(self.dependency),
-                    "authority": self._org_mean(self.authority),
-                    "leader_anxiety": self.leader_anxiety.copy(),
-                    "distribution": self.distribution.copy(),
-                    "containment": self.containment.copy(),
-                    "reversion_pressure": self.reversion_pressure.copy(),
-                    "conflict_rate": np.divide(
-                        collision_events, acts, out=np.zeros(self.n_org), where=acts > 0
-                    ),
-                    "success_rate": np.divide(
-                        successes, acts, out=np.zeros(self.n_org), where=acts > 0
-                    ),
-                    "pressure": self.pressure.copy(),
-                    "role_clarity": self.role_clarity.copy(),
-                    "target": self.target.copy(),
-                    "acts": acts,
-                    "successes": successes,
-                    "collisions": collision_events,
-                    "offers": self._org_sum(offered),
-                    "unresolved_share": self.unresolved_share.copy(),
-                    "support": self.support.copy(),
-                    "attended": self.attended.astype(np.float64),
-                    "in_group": self.in_group.astype(np.float64),
-                },
+        if self._window_version != self.p.version:
+            window = self.p.org("density_window").astype(np.int64)
+            self._density_window = window
+            self._window_mask = ((np.uint64(1) << window.astype(np.uint64)) - np.uint64(1)).astype(
+                np.uint32
             )
+            self._window_version = self.p.version
+        row = np.empty((len(METRICS), self.n_org))
+        kernels.observe(
+            self.org_start,
+            self.org_size,
+            offered,
+            leading,
+            succeeded,
+            failed,
+            collisions,
+            unresolved,
+            self.anxiety,
+            self.trust,
+            self.peer_trust,
+            self.dependency,
+            self.authority,
+            self.history,
+            self._window_mask,
+            self._density_window,
+            self.leader_acts_window,
+            self.leader_anxiety,
+            self.distribution,
+            self.containment,
+            self.pressure,
+            self.role_clarity,
+            self.target,
+            self.support,
+            self.attended,
+            self.in_group,
+            self.failure_rate,
+            self.unresolved_share,
+            self.reversion_pressure,
+            row,
         )
+        self.records.append(StepRecord(step=self.t, values=dict(zip(METRICS, row, strict=True))))
 
 
 def _at(value: float | np.ndarray, index: np.ndarray) -> float | np.ndarray:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba.extending import register_jitable
 
 MAX_WINDOW = 32  # the longest density window: history is kept as bits of a uint32
 
@@ -85,26 +86,44 @@ def gini_with_leader(
 ) -> np.ndarray:
     """Gini coefficient of leadership acts per organisation, the leader included.
 
+    ``counts`` are staff's acts in the window, ``org`` their organisation; see
+    :func:`gini_of_histogram` for the formula.
+    """
+    width = max(MAX_WINDOW + 1, int(counts.max(initial=0)) + 1)
+    hist = np.bincount(org * width + counts, minlength=n_org * width).reshape(n_org, width)
+    return np.array(
+        [
+            gini_of_histogram(hist[o], float(leader_acts[o]), float(org_size[o]))
+            for o in range(n_org)
+        ]
+    )
+
+
+@register_jitable
+def gini_of_histogram(hist: np.ndarray, leader_acts: float, size: float) -> float:
+    """Gini of one organisation's acts from the histogram of staff's counts, the leader included.
+
     Staff act counts are small integers (acts in the window), so the staff's pairwise
-    differences are summed exactly, in integers, over a histogram:
+    differences are summed exactly, in integers, over the histogram ``hist[v]``:
     ``Σᵢ Σⱼ |xᵢ − xⱼ| = 2 Σ_v h_v (v·C_{<v} − S_{<v})`` with C and S the count and sum
     below v. ``G = Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n Σ x)`` with n = staff + 1.
     """
-    # A fixed width keeps each organisation's sums in the same order whatever else is in
-    # the batch, so a run's centralization is bit-identical alone and batched.
-    width = max(MAX_WINDOW + 1, int(counts.max(initial=0)) + 1)
-    hist = np.bincount(org * width + counts, minlength=n_org * width).reshape(n_org, width)
-    values = np.arange(width, dtype=np.int64)
-    count_below = np.cumsum(hist, axis=1) - hist
-    sum_below = np.cumsum(hist * values, axis=1) - hist * values
-    staff_pairs = 2 * (hist * (values * count_below - sum_below)).sum(axis=1)
-    leader_gap = np.abs(values[None, :] - leader_acts[:, None])
-    leader_pairs = 2.0 * (hist * leader_gap).sum(axis=1)
-    total = (hist * values).sum(axis=1) + leader_acts
-    n = org_size + 1.0
-    return np.divide(
-        staff_pairs + leader_pairs, 2.0 * n * total, out=np.zeros(n_org), where=total > 0
-    )
+    count_below = 0
+    sum_below = 0
+    staff_pairs = 0
+    leader_pairs = 0.0
+    staff_total = 0
+    for v in range(hist.size):
+        h = hist[v]
+        staff_pairs += 2 * h * (v * count_below - sum_below)
+        leader_pairs += 2.0 * h * abs(v - leader_acts)
+        count_below += h
+        sum_below += h * v
+        staff_total += h * v
+    total = staff_total + leader_acts
+    if total <= 0.0:
+        return 0.0
+    return (staff_pairs + leader_pairs) / (2.0 * (size + 1.0) * total)
 
 
 def trailing_mean(series: np.ndarray, window: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+from numba.extending import register_jitable
 from scipy import special
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -89,6 +90,32 @@ def uniform(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
     out = z.astype(np.float64)
     out *= _TO_UNIT
     return out
+
+
+# --- the same, one number at a time, for compiled loops (leadsim.engine.kernels) -----------
+
+
+@register_jitable
+def mix_one(z: np.uint64) -> np.uint64:
+    """SplitMix64's finaliser of one uint64: the same bits as :func:`mix`."""
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
+
+
+@register_jitable
+def stream_base_one(seed: np.uint64, step: np.uint64, purpose: np.uint64) -> np.uint64:
+    """One run's stream start for one (step, purpose): the same bits as :func:`stream_base`."""
+    return mix_one(mix_one(seed ^ (purpose * _K_PURPOSE)) + step * _K_STEP)
+
+
+@register_jitable
+def uniform_one(base: np.uint64, key: np.uint64) -> float:
+    """One uniform: the same bits as :func:`uniform` gives that key."""
+    return np.float64(mix_one(base + key) >> _S11) * _TO_UNIT
 
 
 def draw_uniform(

@@ -1,7 +1,11 @@
-"""The model's mechanisms (MODEL.md §4), one small pure function each, over numpy arrays.
+"""The model's mechanisms (MODEL.md §4), one small pure function each.
 
-Every function takes arrays (or scalars that broadcast) and returns new arrays; none
-draws random numbers (uniforms come in as arguments) and none touches engine state.
+Every function takes numbers or numpy arrays (that broadcast) and returns new ones;
+none draws random numbers (uniforms come in as arguments) and none touches engine
+state. The engine's compiled loops (:mod:`leadsim.engine.kernels`) call these very
+functions on one person or one organisation at a time, so this file is the one
+statement of the rules: ``@rule`` (numba's ``register_jitable``) leaves each an
+ordinary Python function and lets compiled code call it too.
 Quotes are from the source texts: seed 000 (the ASERT project's conclusions) and seed
 004 (top leaders, distributed leadership and collaborative learning groups).
 """
@@ -9,29 +13,29 @@ Quotes are from the source texts: seed 000 (the ASERT project's conclusions) and
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from numba.extending import register_jitable as rule
 
 Array = np.ndarray
+# Written so that a number and an array take the same path: a yes/no counts as 1 or 0
+# in arithmetic (no ``np.where``, which would make compiled code build an array per call).
 
 
+@rule
 def clip01(x: Array) -> Array:
     """Clip to [0, 1]: every bounded state of the model lives there."""
-    return np.clip(x, 0.0, 1.0)
+    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
+@rule
 def logistic(x: Array, sharpness: float | Array) -> Array:
-    """σ(sharpness·x), exact at infinite sharpness: 1 above zero, 0 below, ½ at zero."""
-    infinite = np.isinf(sharpness)
-    if not np.any(infinite):
-        return special.expit(sharpness * x)
-    step = np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
-    with np.errstate(invalid="ignore"):
-        return np.where(infinite, step, special.expit(sharpness * x))
+    """σ(sharpness·x) = 1 / (1 + e^(−sharpness·x)); at infinite sharpness a step (away from 0)."""
+    return 1.0 / (1.0 + np.exp(-sharpness * x))
 
 
 # --- organisation and leader ---------------------------------------------------------
 
 
+@rule
 def decay_pressure(pressure: Array, baseline: Array, decay_weeks: Array) -> Array:
     """Accountability pressure relaxes to its baseline: ``p_base + (p − p_base)·e^(−1/τ_p)``.
 
@@ -41,6 +45,7 @@ def decay_pressure(pressure: Array, baseline: Array, decay_weeks: Array) -> Arra
     return baseline + (pressure - baseline) * np.exp(-1.0 / decay_weeks)
 
 
+@rule
 def update_leader_anxiety(
     anxiety: Array,
     pressure: Array,
@@ -71,6 +76,7 @@ def update_leader_anxiety(
     return clip01(anxiety + change)
 
 
+@rule
 def excess_anxiety(leader_anxiety: Array, containment: Array) -> Array:
     """What containment cannot hold: ``E = max(0, A − containment)``.
 
@@ -81,11 +87,13 @@ def excess_anxiety(leader_anxiety: Array, containment: Array) -> Array:
     return np.maximum(0.0, leader_anxiety - containment)
 
 
+@rule
 def erode_containment(containment: Array, excess: Array, erosion: Array) -> Array:
     """``containment − η_c·E·containment``: a leader overwhelmed for long loses the capacity to hold."""
     return clip01(containment - erosion * excess * containment)
 
 
+@rule
 def revert_distribution(
     distribution: Array,
     target: Array,
@@ -113,25 +121,29 @@ def revert_distribution(
 # --- leaders' learning group ---------------------------------------------------------------
 
 
+@rule
 def attends_meeting(leader_anxiety: Array, busy: Array, u: Array) -> Array:
     """A head attends with probability ``1 − busy·anxiety``: the most anxious attend least."""
     return u < 1.0 - busy * leader_anxiety
 
 
+@rule
 def group_support(attends: Array, quality: Array, cohesion: Array) -> Array:
     """Attenders are held: ``support = quality·cohesion``; absentees get nothing.
 
     Seed 004 (the CLLG project): "to distribute leadership, learning must be supported
     at the top too".
     """
-    return np.where(attends, quality * cohesion, 0.0)
+    return attends * quality * cohesion
 
 
+@rule
 def learn_containment(containment: Array, support: Array, learning: Array) -> Array:
     """``containment + μ·support·(1 − containment)``: having been held, a head learns to hold."""
     return clip01(containment + learning * support * (1.0 - containment))
 
 
+@rule
 def update_cohesion(cohesion: Array, attending_share: Array, rate: Array) -> Array:
     """``cohesion + rate·(attending·(1 − cohesion) − absent·cohesion)``."""
     absent = 1.0 - attending_share
@@ -141,6 +153,7 @@ def update_cohesion(cohesion: Array, attending_share: Array, rate: Array) -> Arr
 # --- staff: offers, take-up, outcomes ------------------------------------------------------
 
 
+@rule
 def offer_opportunities(distribution: Array, access: Array, u: Array) -> Array:
     """Offered with probability ``distribution·access[role]``.
 
@@ -150,12 +163,13 @@ def offer_opportunities(distribution: Array, access: Array, u: Array) -> Array:
     return u < distribution * access
 
 
-def social_proof(adjacency, led_last_week: Array, degree: Array) -> Array:
-    """``L̄``: the share of one's neighbours who led last week (0 with no neighbours)."""
-    led = adjacency @ led_last_week.astype(np.float64)
-    return np.divide(led, degree, out=np.zeros_like(led), where=degree > 0)
+@rule
+def social_proof(neighbours_led: Array, degree: Array) -> Array:
+    """``L̄``: the share of one's ``degree`` neighbours who led last week (0 with no neighbours)."""
+    return neighbours_led / np.maximum(degree, 1)  # with no neighbours, 0 led: 0 / 1
 
 
+@rule
 def takeup_probability(
     authority: Array,
     social_proof_share: Array,
@@ -183,6 +197,7 @@ def takeup_probability(
     return logistic(drive, sharpness)
 
 
+@rule
 def success_probability(
     expertise: Array,
     peer_trust: Array,
@@ -198,11 +213,13 @@ def success_probability(
     return logistic(drive - difficulty, sharpness)
 
 
+@rule
 def collision_probability(peer_trust: Array, collision_rate: Array) -> Array:
     """Two acting neighbours collide with ``χ·(1 − peer_trust)`` of the one who met."""
     return collision_rate * (1.0 - peer_trust)
 
 
+@rule
 def stays_unresolved(peer_trust: Array, u: Array) -> Array:
     """A conflict stays unresolved, and is referred back up, with probability ``1 − peer_trust``.
 
@@ -214,6 +231,7 @@ def stays_unresolved(peer_trust: Array, u: Array) -> Array:
 # --- staff updates ---------------------------------------------------------------------------
 
 
+@rule
 def update_authority(
     authority: Array,
     resting: Array,
@@ -231,21 +249,20 @@ def update_authority(
     ``λ_a·(resting − a)`` in weeks not acting. Seed 004 (Fletcher): the "collaborative
     subtext is not recognized and is often mistaken for individual achievement".
     """
-    change = np.where(
-        succeeded,
-        gain * (1.0 - heroic_identification) * (1.0 - authority),
-        np.where(failed, -loss, 0.0),
-    )
-    change = np.where(leading, change, rest_pull * (resting - authority))
-    return clip01(authority + change)
+    acting = (
+        succeeded * gain * (1.0 - heroic_identification) * (1.0 - authority) - failed * loss
+    )  # success and failure happen only to those leading
+    idle = (1.0 - leading) * rest_pull * (resting - authority)
+    return clip01(authority + acting + idle)
 
 
-def neighbour_mean(adjacency, values: Array, degree: Array) -> Array:
-    """Mean of ``values`` over each person's neighbours (their own value with none)."""
-    total = adjacency @ values
-    return np.divide(total, degree, out=values.copy(), where=degree > 0)
+@rule
+def neighbour_mean(neighbours_total: Array, degree: Array, own: Array) -> Array:
+    """Mean over a person's ``degree`` neighbours from their total (their ``own`` value with none)."""
+    return neighbours_total / np.maximum(degree, 1) + (degree == 0) * own
 
 
+@rule
 def update_staff_anxiety(
     anxiety: Array,
     neighbour_anxiety: Array,
@@ -286,6 +303,7 @@ def update_staff_anxiety(
     return clip01(anxiety + change)
 
 
+@rule
 def update_dependency(
     dependency: Array,
     authority: Array,
@@ -309,6 +327,7 @@ def update_dependency(
     return clip01(dependency + change)
 
 
+@rule
 def update_trust(
     trust: Array,
     containment: Array,
@@ -335,6 +354,7 @@ def update_trust(
     return clip01(trust + change)
 
 
+@rule
 def update_peer_trust(
     peer_trust: Array,
     succeeded_together: Array,
@@ -350,11 +370,13 @@ def update_peer_trust(
     return clip01(peer_trust + gain * succeeded_together * room - loss * in_conflict * room)
 
 
+@rule
 def remember_leading(recently_led: Array, leading: Array, weight: Array) -> Array:
     """``(1 − w)·recently_led + w·leading``: memory of one's own leading."""
     return (1.0 - weight) * recently_led + weight * leading
 
 
+@rule
 def reflect_role_clarity(role_clarity: Array, reflecting: Array, gain: Array) -> Array:
     """In a reflection week role clarity grows: ``+ κ_c·(1 − clarity)``.
 
@@ -363,6 +385,7 @@ def reflect_role_clarity(role_clarity: Array, reflecting: Array, gain: Array) ->
     return clip01(role_clarity + gain * reflecting * (1.0 - role_clarity))
 
 
+@rule
 def replan_target(
     target: Array,
     mean_staff_anxiety: Array,
@@ -376,9 +399,10 @@ def replan_target(
     up = mean_staff_anxiety < tolerance_low
     down = mean_staff_anxiety > tolerance_high
     moved = target + step_up * up - step_up * down
-    return np.clip(moved, floor, ceiling)
+    return np.minimum(np.maximum(moved, floor), ceiling)
 
 
+@rule
 def replan_adaptive(
     target: Array,
     cycle_success_rate: Array,
@@ -399,4 +423,4 @@ def replan_adaptive(
     )
     down = mean_staff_anxiety > tolerance_high
     moved = target + step_up * up - step_up * down
-    return np.clip(moved, floor, ceiling)
+    return np.minimum(np.maximum(moved, floor), ceiling)

@@ -1,0 +1,655 @@
+"""The step's loops, compiled: each walks the flat arrays once and applies the rules.
+
+The engine's state is flat arrays (:mod:`leadsim.engine.core`); a week is a handful
+of passes over them. Each kernel below is one pass: a plain loop over organisations
+or staff that calls the mechanisms of :mod:`leadsim.engine.rules` on one person (or
+one organisation) at a time. numba compiles the loop and the rules it calls into one
+machine-code function, so a week costs a few passes over memory instead of some 150
+numpy calls and their temporaries (issue 5; ``benchmarks/README.md`` has the figures).
+
+Nothing here decides what happens: the rules do, and the random numbers are the
+counter-based ones of :mod:`leadsim.engine.random` (the same bits as its numpy
+``uniform``). With ``NUMBA_DISABLE_JIT=1`` these run as ordinary Python, to step
+through in a debugger.
+
+Parameters arrive one array per organisation (``p[o]``); staff find theirs through
+``org[i]``. Sums over an organisation's staff run over its contiguous block in index
+order, so a run's results are bit-identical alone and inside any batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from leadsim.engine import rules
+from leadsim.engine.metrics import MAX_WINDOW, METRICS, gini_of_histogram
+from leadsim.engine.random import Purpose, stream_base_one, uniform_one
+
+
+def _cache_dir() -> str:
+    """Where compiled kernels are kept: under a key of every source they are built from.
+
+    numba's own cache notices a change to the kernel's file only; a researcher who edits a
+    rule in ``rules.py`` must not get the old compiled rule back. ``LEADSIM_CACHE_DIR``
+    moves the cache (the default sits beside numba's, in this package's ``__pycache__``).
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("kernels.py", "rules.py", "random.py", "metrics.py", "network.py"):
+        digest.update((here / name).read_bytes())
+    root = os.environ.get("LEADSIM_CACHE_DIR") or str(here / "__pycache__" / "kernels")
+    return str(Path(root) / digest.hexdigest()[:16])
+
+
+_CACHE_DIR = _cache_dir()
+
+
+def jit(function):
+    """Compile ``function`` lazily (at its first call), cached on disk under :func:`_cache_dir`."""
+    saved = numba.config.CACHE_DIR  # read when the cache is attached, just below
+    numba.config.CACHE_DIR = _CACHE_DIR
+    try:
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+    finally:
+        numba.config.CACHE_DIR = saved
+
+
+# The random streams drawn every week, in the column order of the per-run bases.
+STEP_PURPOSES: tuple[Purpose, ...] = (
+    Purpose.OFFER,
+    Purpose.TAKEUP,
+    Purpose.SUCCESS,
+    Purpose.MEET,
+    Purpose.COLLIDE,
+    Purpose.RESOLVE,
+    Purpose.ATTEND,
+)
+OFFER, TAKEUP, SUCCESS, MEET, COLLIDE, RESOLVE, ATTEND = range(len(STEP_PURPOSES))
+
+# Rows of the observation kernel's output: one per metric, in METRICS order.
+(
+    DISTRIBUTION_INDEX,
+    LEADERSHIP_DENSITY,
+    LEADERSHIP_CENTRALIZATION,
+    ANXIETY,
+    TRUST,
+    PEER_TRUST,
+    DEPENDENCY,
+    AUTHORITY,
+    LEADER_ANXIETY,
+    DISTRIBUTION,
+    CONTAINMENT,
+    REVERSION_PRESSURE,
+    CONFLICT_RATE,
+    SUCCESS_RATE,
+    PRESSURE,
+    ROLE_CLARITY,
+    TARGET,
+    ACTS,
+    SUCCESSES,
+    COLLISIONS,
+    OFFERS,
+    UNRESOLVED_SHARE,
+    SUPPORT,
+    ATTENDED,
+    IN_GROUP,
+) = range(25)
+assert len(METRICS) == 25 and METRICS[UNRESOLVED_SHARE] == "unresolved_share"
+
+
+@jit
+def step_bases(seeds, step, purposes, out):
+    """Each run's stream start for this step, for each purpose: ``out[run, purpose]``."""
+    for r in range(seeds.size):
+        for k in range(purposes.size):
+            out[r, k] = stream_base_one(seeds[r], np.uint64(step), purposes[k])
+
+
+# --- step 2 and 4: the head of each organisation ----------------------------------------
+
+
+LEAD_PARAMETERS = (
+    "pressure_baseline",
+    "pressure_decay_weeks",
+    "leader_pressure_sensitivity",
+    "leader_reversion_sensitivity",
+    "leader_failure_sensitivity",
+    "leader_conflict_sensitivity",
+    "leader_support_relief",
+    "leader_anxiety_decay",
+    "containment_erosion",
+    "distribution_rate",
+    "reversion_rate",
+    "reversion_pressure_weight",
+)
+
+
+@jit
+def lead(
+    pressure,
+    leader_anxiety,
+    reversion_pressure,
+    failure_rate,
+    unresolved_share,
+    support,
+    containment,
+    distribution,
+    distribution_before,
+    target,
+    heroic_identification,
+    excess,
+    # LEAD_PARAMETERS, one value per organisation:
+    baseline,
+    decay_weeks,
+    k_pressure,
+    k_reversion,
+    k_failure,
+    k_conflict,
+    k_support,
+    anxiety_decay,
+    erosion,
+    rate_up,
+    rate_revert,
+    pressure_weight,
+):
+    """Pressure relaxes; each head's anxiety, containment and distribution move (in place)."""
+    for o in range(pressure.size):
+        pressure[o] = rules.decay_pressure(pressure[o], baseline[o], decay_weeks[o])
+        leader_anxiety[o] = rules.update_leader_anxiety(
+            leader_anxiety[o],
+            pressure[o],
+            reversion_pressure[o],
+            failure_rate[o],
+            unresolved_share[o],
+            support[o],
+            k_pressure[o],
+            k_reversion[o],
+            k_failure[o],
+            k_conflict[o],
+            k_support[o],
+            anxiety_decay[o],
+        )
+        e = rules.excess_anxiety(leader_anxiety[o], containment[o])
+        excess[o] = e
+        containment[o] = rules.erode_containment(containment[o], e, erosion[o])
+        distribution_before[o] = distribution[o]
+        distribution[o] = rules.revert_distribution(
+            distribution[o],
+            target[o],
+            e,
+            heroic_identification[o],
+            reversion_pressure[o],
+            rate_up[o],
+            rate_revert[o],
+            pressure_weight[o],
+        )
+
+
+# --- step 5: offers and take-up ------------------------------------------------------------
+
+
+TAKEUP_PARAMETERS = (
+    "takeup_sharpness",
+    "social_proof_weight",
+    "takeup_trust_weight",
+    "takeup_dependency_weight",
+)
+
+
+@jit
+def offer_and_take_up(
+    bases,
+    run,
+    keys,
+    org,
+    role,
+    indptr,
+    indices,
+    distribution,
+    access,
+    led_last_week,
+    authority,
+    trust,
+    anxiety,
+    dependency,
+    threshold,
+    offered,
+    leading,
+    # TAKEUP_PARAMETERS:
+    sharpness,
+    proof_weight,
+    trust_weight,
+    dependency_weight,
+):
+    """Who is offered an opportunity, and who of them takes it up (into ``offered``, ``leading``)."""
+    for i in range(org.size):
+        o, r = org[i], run[i]
+        offered[i] = rules.offer_opportunities(
+            distribution[o], access[o, role[i]], uniform_one(bases[r, OFFER], keys[i])
+        )
+        leading[i] = False
+        if not offered[i]:
+            continue
+        led = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            led += led_last_week[indices[k]]
+        proof = rules.social_proof(led, indptr[i + 1] - indptr[i])
+        chance = rules.takeup_probability(
+            authority[i],
+            proof,
+            trust[i],
+            anxiety[i],
+            dependency[i],
+            threshold[i],
+            sharpness[o],
+            proof_weight[o],
+            trust_weight[o],
+            dependency_weight[o],
+        )
+        leading[i] = uniform_one(bases[r, TAKEUP], keys[i]) < chance
+
+
+# --- step 6: outcomes and conflict -----------------------------------------------------------
+
+
+OUTCOME_PARAMETERS = (
+    "success_sharpness",
+    "success_peer_trust_weight",
+    "success_holding_weight",
+    "task_difficulty",
+    "collision_rate",
+)
+
+
+@jit
+def outcomes(
+    bases,
+    run,
+    keys,
+    org,
+    indptr,
+    indices,
+    leading,
+    expertise,
+    peer_trust,
+    containment,
+    role_clarity,
+    succeeded,
+    failed,
+    collisions,
+    in_conflict,
+    unresolved,
+    # OUTCOME_PARAMETERS:
+    sharpness,
+    peer_weight,
+    holding_weight,
+    difficulty,
+    collision_rate,
+):
+    """Success or failure of each act; each actor meets one random neighbour and may collide."""
+    for i in range(org.size):
+        succeeded[i] = failed[i] = in_conflict[i] = unresolved[i] = False
+        collisions[i] = 0.0
+    for i in range(org.size):
+        if not leading[i]:
+            continue
+        o, r = org[i], run[i]
+        chance = rules.success_probability(
+            expertise[i],
+            peer_trust[i],
+            containment[o],
+            role_clarity[o],
+            sharpness[o],
+            peer_weight[o],
+            holding_weight[o],
+            difficulty[o],
+        )
+        succeeded[i] = uniform_one(bases[r, SUCCESS], keys[i]) < chance
+        failed[i] = not succeeded[i]
+        degree = indptr[i + 1] - indptr[i]
+        if degree == 0:
+            continue
+        pick = np.int64(np.floor(uniform_one(bases[r, MEET], keys[i]) * degree))
+        j = indices[indptr[i] + pick]
+        if not leading[j]:
+            continue
+        chance = rules.collision_probability(peer_trust[i], collision_rate[o])
+        if uniform_one(bases[r, COLLIDE], keys[i]) < chance:
+            collisions[i] += 1.0
+            in_conflict[i] = True
+            in_conflict[j] = True
+    for i in range(org.size):
+        if in_conflict[i]:
+            unresolved[i] = rules.stays_unresolved(
+                peer_trust[i], uniform_one(bases[run[i], RESOLVE], keys[i])
+            )
+
+
+# --- step 7: staff update (synchronous: neighbours' values are last week's) ---------------
+
+
+STAFF_PARAMETERS = (
+    "authority_gain",
+    "authority_loss",
+    "authority_rest_pull",
+    "ambiguity_anxiety",
+    "anxiety_contagion",
+    "failure_anxiety",
+    "conflict_anxiety",
+    "pressure_anxiety",
+    "holding_relief",
+    "reflection_relief",
+    "anxiety_decay",
+    "projection_rate",
+    "success_independence",
+    "referral_dependency",
+    "holding_trust_gain",
+    "abdication_trust_loss",
+    "withdrawal_trust_loss",
+    "collaboration_gain",
+    "conflict_peer_loss",
+    "recent_weight",
+)
+
+
+@jit
+def update_staff(
+    org,
+    indptr,
+    indices,
+    leading,
+    succeeded,
+    failed,
+    in_conflict,
+    unresolved,
+    authority,
+    resting_authority,
+    anxiety,
+    anxiety_next,
+    dependency,
+    trust,
+    peer_trust,
+    recently_led,
+    heroic_identification,
+    distribution,
+    distribution_before,
+    role_clarity,
+    pressure,
+    containment,
+    reflecting,
+    # STAFF_PARAMETERS:
+    authority_gain,
+    authority_loss,
+    authority_rest_pull,
+    ambiguity_anxiety,
+    anxiety_contagion,
+    failure_anxiety,
+    conflict_anxiety,
+    pressure_anxiety,
+    holding_relief,
+    reflection_relief,
+    anxiety_decay,
+    projection_rate,
+    success_independence,
+    referral_dependency,
+    holding_trust_gain,
+    abdication_trust_loss,
+    withdrawal_trust_loss,
+    collaboration_gain,
+    conflict_peer_loss,
+    recent_weight,
+):
+    """Every staff member's new state; anxiety goes to ``anxiety_next``, the rest in place.
+
+    Neighbours read each other's anxiety, so it is double-buffered; every other state
+    is read only by its owner, so it is updated in place after all its readers.
+    """
+    for i in range(org.size):
+        o = org[i]
+        degree = indptr[i + 1] - indptr[i]
+        total = 0.0
+        neighbour_led = False
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            total += anxiety[j]
+            neighbour_led = neighbour_led or leading[j]
+        neighbour_anxiety = rules.neighbour_mean(total, degree, anxiety[i])
+        authority_before, anxiety_before = authority[i], anxiety[i]
+        authority[i] = rules.update_authority(
+            authority_before,
+            resting_authority[i],
+            succeeded[i],
+            failed[i],
+            leading[i],
+            heroic_identification[o],
+            authority_gain[o],
+            authority_loss[o],
+            authority_rest_pull[o],
+        )
+        anxiety_next[i] = rules.update_staff_anxiety(
+            anxiety_before,
+            neighbour_anxiety,
+            distribution[o],
+            role_clarity[o],
+            failed[i],
+            in_conflict[i],
+            pressure[o],
+            containment[o],
+            trust[i],
+            reflecting[o],
+            ambiguity_anxiety[o],
+            anxiety_contagion[o],
+            failure_anxiety[o],
+            conflict_anxiety[o],
+            pressure_anxiety[o],
+            holding_relief[o],
+            reflection_relief[o],
+            anxiety_decay[o],
+        )
+        dependency[i] = rules.update_dependency(
+            dependency[i],
+            authority_before,
+            anxiety_before,
+            succeeded[i],
+            unresolved[i],
+            projection_rate[o],
+            success_independence[o],
+            referral_dependency[o],
+        )
+        trust[i] = rules.update_trust(
+            trust[i],
+            containment[o],
+            role_clarity[o],
+            distribution[o],
+            distribution_before[o],
+            recently_led[i],
+            holding_trust_gain[o],
+            abdication_trust_loss[o],
+            withdrawal_trust_loss[o],
+        )
+        peer_trust[i] = rules.update_peer_trust(
+            peer_trust[i],
+            succeeded[i] and neighbour_led,
+            in_conflict[i],
+            collaboration_gain[o],
+            conflict_peer_loss[o],
+        )
+        recently_led[i] = rules.remember_leading(recently_led[i], leading[i], recent_weight[o])
+
+
+# --- step 8: reflection and the week's close ------------------------------------------------
+
+
+@jit
+def reflection_weeks(
+    step, cycle_origin, cycle_length, reflection_weeks, in_cycles, reflect_now, out
+):
+    """Whether each organisation reflects this week: the cycle's last weeks, or a live reflection."""
+    for o in range(out.size):
+        position = (step - cycle_origin[o]) % np.int64(cycle_length[o])
+        in_window = position >= cycle_length[o] - reflection_weeks[o]
+        out[o] = (in_cycles[o] and in_window) or reflect_now[o]
+
+
+@jit
+def close_cycle_week(
+    step,
+    cycle_origin,
+    cycle_length,
+    clarity_gain,
+    reflecting,
+    role_clarity,
+    org_start,
+    org_size,
+    leading,
+    succeeded,
+    anxiety,
+    cycle_acts,
+    cycle_successes,
+    mean_anxiety,
+    cycle_end,
+):
+    """Role clarity grows in reflection weeks; the cycle's acts and successes add up.
+
+    Marks the organisations whose cycle ends this week (their staff's mean anxiety in
+    ``mean_anxiety``) and returns whether any does, for the replanning that follows.
+    """
+    any_end = False
+    for o in range(org_start.size):
+        role_clarity[o] = rules.reflect_role_clarity(
+            role_clarity[o], reflecting[o], clarity_gain[o]
+        )
+        acts = successes = anxiety_sum = 0.0
+        for i in range(org_start[o], org_start[o] + org_size[o]):
+            acts += leading[i]
+            successes += succeeded[i]
+            anxiety_sum += anxiety[i]
+        cycle_acts[o] += acts
+        cycle_successes[o] += successes
+        mean_anxiety[o] = anxiety_sum / org_size[o]
+        position = (step - cycle_origin[o]) % np.int64(cycle_length[o])
+        cycle_end[o] = position == cycle_length[o] - 1
+        any_end = any_end or cycle_end[o]
+    return any_end
+
+
+# --- step 9: observation ------------------------------------------------------------------
+
+
+@jit
+def _popcount(x):
+    count = 0
+    while x:
+        x &= x - np.uint32(1)
+        count += 1
+    return count
+
+
+@jit
+def observe(
+    org_start,
+    org_size,
+    offered,
+    leading,
+    succeeded,
+    failed,
+    collisions,
+    unresolved,
+    anxiety,
+    trust,
+    peer_trust,
+    dependency,
+    authority,
+    history,
+    window_mask,
+    density_window,
+    leader_acts_window,
+    leader_anxiety,
+    distribution,
+    containment,
+    pressure,
+    role_clarity,
+    target,
+    support,
+    attended,
+    in_group,
+    failure_rate,
+    unresolved_share,
+    reversion_pressure,
+    row,
+):
+    """This week's metrics (MODEL.md §6) into ``row[metric, organisation]``.
+
+    Also shifts each person's leading history and each head's window of acts, and
+    leaves the head's view of the week (failure rate, unresolved share, reversion
+    pressure R) for next week's step 4.
+    """
+    hist = np.zeros(MAX_WINDOW + 1, dtype=np.int64)
+    for o in range(org_start.size):
+        size = org_size[o]
+        acts = successes = failures = collision_events = offers = unresolved_count = 0.0
+        anxiety_sum = trust_sum = peer_sum = dependency_sum = authority_sum = pressure_sum = 0.0
+        hist[:] = 0
+        active = 0
+        for i in range(org_start[o], org_start[o] + size):
+            recent = history[i] << np.uint32(1)
+            if leading[i]:
+                recent |= np.uint32(1)
+            history[i] = recent
+            count = _popcount(history[i] & window_mask[o])
+            hist[count] += 1
+            active += count > 0
+            acts += leading[i]
+            successes += succeeded[i]
+            failures += failed[i]
+            collision_events += collisions[i]
+            offers += offered[i]
+            unresolved_count += unresolved[i]
+            anxiety_sum += anxiety[i]
+            trust_sum += trust[i]
+            peer_sum += peer_trust[i]
+            dependency_sum += dependency[i]
+            authority_sum += authority[i]
+            pressure_sum += dependency[i] * anxiety[i]
+        # the head's acts: staff × (1 − distribution), kept over the window
+        leader_acts = size * (1.0 - distribution[o])
+        for k in range(leader_acts_window.shape[1] - 1, 0, -1):
+            leader_acts_window[o, k] = leader_acts_window[o, k - 1]
+        leader_acts_window[o, 0] = leader_acts
+        leader_recent = 0.0
+        for k in range(density_window[o]):
+            leader_recent += leader_acts_window[o, k]
+        total = acts + leader_acts
+        row[DISTRIBUTION_INDEX, o] = acts / total if total > 0 else 0.0
+        row[LEADERSHIP_DENSITY, o] = active / size
+        row[LEADERSHIP_CENTRALIZATION, o] = gini_of_histogram(hist, leader_recent, size)
+        row[ANXIETY, o] = anxiety_sum / size
+        row[TRUST, o] = trust_sum / size
+        row[PEER_TRUST, o] = peer_sum / size
+        row[DEPENDENCY, o] = dependency_sum / size
+        row[AUTHORITY, o] = authority_sum / size
+        row[LEADER_ANXIETY, o] = leader_anxiety[o]
+        row[DISTRIBUTION, o] = distribution[o]
+        row[CONTAINMENT, o] = containment[o]
+        row[CONFLICT_RATE, o] = collision_events / acts if acts > 0 else 0.0
+        row[SUCCESS_RATE, o] = successes / acts if acts > 0 else 0.0
+        row[PRESSURE, o] = pressure[o]
+        row[ROLE_CLARITY, o] = role_clarity[o]
+        row[TARGET, o] = target[o]
+        row[ACTS, o] = acts
+        row[SUCCESSES, o] = successes
+        row[COLLISIONS, o] = collision_events
+        row[OFFERS, o] = offers
+        row[SUPPORT, o] = support[o]
+        row[ATTENDED, o] = attended[o]
+        row[IN_GROUP, o] = in_group[o]
+        failure_rate[o] = failures / acts if acts > 0 else 0.0
+        unresolved_share[o] = unresolved_count / size
+        reversion_pressure[o] = pressure_sum / size
+        row[UNRESOLVED_SHARE, o] = unresolved_share[o]
+        row[REVERSION_PRESSURE, o] = reversion_pressure[o]

@@ -16,8 +16,18 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse, special
 
-from leadsim.engine.random import Purpose, agent_keys, stream_base, uniform
+from leadsim.engine.kernels import jit
+from leadsim.engine.random import (
+    Purpose,
+    agent_keys,
+    stream_base,
+    stream_base_one,
+    uniform,
+    uniform_one,
+)
 from leadsim.params import Parameters
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # agent key k is (k + 1)·γ, as in random.agent_keys
 
 
 def _uniforms(seed: int, purpose: Purpose, keys: np.ndarray, round_: int = 0) -> np.ndarray:
@@ -42,21 +52,26 @@ def binomial_quantile(u: float, trials: int, p: float) -> int:
     return int(min(np.searchsorted(cdf, u, side="left"), k[-1]))
 
 
-def _within_sbm(n: int, size: int, p_within: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    dept = departments(n, size)
-    heads, tails, keys = [], [], []
-    for offset in range(1, min(size, n)):
-        i = np.arange(n - offset)
-        same = dept[i] == dept[i + offset]
-        i = i[same]
-        heads.append(i)
-        tails.append(i + offset)
-        keys.append(i * size + offset)
-    if not heads:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    i, j, k = np.concatenate(heads), np.concatenate(tails), np.concatenate(keys)
-    keep = _uniforms(seed, Purpose.NET_WITHIN, k) < p_within
-    return i[keep], j[keep]
+@jit
+def _uniform_at(seed, purpose, key):
+    """The uniform of one key in the (seed, round 0, purpose) stream."""
+    base = stream_base_one(seed, np.uint64(0), np.uint64(purpose))
+    return uniform_one(base, np.uint64(key + 1) * _GAMMA)
+
+
+@jit
+def _within_sbm(n, size, p_within, seed):
+    """Each pair (i, i + offset) of a department is linked if its uniform, key ``i·size + offset``, is below p."""
+    base = stream_base_one(np.uint64(seed), np.uint64(0), np.uint64(Purpose.NET_WITHIN))
+    heads, tails = [], []
+    for i in range(n):
+        end = min(n, (i // size + 1) * size)  # the department's end
+        for j in range(i + 1, end):
+            key = np.uint64(i * size + (j - i) + 1) * _GAMMA
+            if uniform_one(base, key) < p_within:
+                heads.append(i)
+                tails.append(j)
+    return np.array(heads, dtype=np.int64), np.array(tails, dtype=np.int64)
 
 
 def _within_watts_strogatz(
@@ -97,22 +112,42 @@ def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.n
     counts = np.bincount(dept)
     pairs = (n * n - int(np.sum(counts.astype(np.int64) ** 2))) // 2
     p_cross = min(1.0, cross_links / (n - size))
-    u = _uniforms(seed, Purpose.NET_CROSS_COUNT, np.zeros(1, np.int64))[0]
+    u = _uniform_at(np.uint64(seed), int(Purpose.NET_CROSS_COUNT), 0)
     wanted = binomial_quantile(u, pairs, p_cross)
-    found_i, found_j = np.empty(0, np.int64), np.empty(0, np.int64)
+    return _distinct_cross_pairs(n, size, wanted, np.uint64(seed))
+
+
+@jit
+def _distinct_cross_pairs(n, size, wanted, seed):
+    """The first ``wanted`` distinct pairs (i < j) in different departments, in draw order.
+
+    Pairs are drawn in rounds of 2·(still wanted) + 16; a round's k-th pair is
+    ``(⌊u_I·n⌋, ⌊u_J·n⌋)`` with the round as the streams' step.
+    """
+    found_i = np.empty(wanted, np.int64)
+    found_j = np.empty(wanted, np.int64)
+    seen = set()
+    found = 0
     round_ = 0
-    while found_i.size < wanted:
-        batch = 2 * (wanted - found_i.size) + 16
-        keys = np.arange(batch)
-        i = np.floor(_uniforms(seed, Purpose.NET_CROSS_I, keys, round_) * n).astype(np.int64)
-        j = np.floor(_uniforms(seed, Purpose.NET_CROSS_J, keys, round_) * n).astype(np.int64)
-        ok = dept[i] != dept[j]
-        lo, hi = np.minimum(i[ok], j[ok]), np.maximum(i[ok], j[ok])
-        lo, hi = np.concatenate([found_i, lo]), np.concatenate([found_j, hi])
-        # keep each pair's first occurrence, in draw order
-        _, first = np.unique(lo * n + hi, return_index=True)
-        first.sort()
-        found_i, found_j = lo[first][:wanted], hi[first][:wanted]
+    while found < wanted:
+        base_i = stream_base_one(seed, np.uint64(round_), np.uint64(Purpose.NET_CROSS_I))
+        base_j = stream_base_one(seed, np.uint64(round_), np.uint64(Purpose.NET_CROSS_J))
+        for k in range(2 * (wanted - found) + 16):
+            key = np.uint64(k + 1) * _GAMMA
+            i = np.int64(np.floor(uniform_one(base_i, key) * n))
+            j = np.int64(np.floor(uniform_one(base_j, key) * n))
+            if i // size == j // size:
+                continue
+            lo, hi = min(i, j), max(i, j)
+            code = lo * n + hi
+            if code in seen:
+                continue
+            seen.add(code)
+            found_i[found] = lo
+            found_j[found] = hi
+            found += 1
+            if found == wanted:
+                break
         round_ += 1
     return found_i, found_j
 
@@ -123,9 +158,15 @@ def organisation_edges(params: Parameters, seed: int) -> tuple[np.ndarray, np.nd
     if params.network_model == "watts_strogatz":
         wi, wj = _within_watts_strogatz(n, size, params.ws_neighbours, params.ws_rewire, seed)
     else:
-        wi, wj = _within_sbm(n, size, params.p_within, seed)
+        wi, wj = _within_sbm(n, size, params.p_within, np.uint64(seed))
     ci, cj = _cross_links(n, size, params.cross_links, seed)
-    i, j = np.concatenate([wi, ci]), np.concatenate([wj, cj])
+    return _distinct_links(n, wi, wj, ci, cj)
+
+
+@jit
+def _distinct_links(n, wi, wj, ci, cj):
+    """Both kinds of link as (i < j) pairs, sorted, without self-links or duplicates."""
+    i, j = np.concatenate((wi, ci)), np.concatenate((wj, cj))
     keep = i != j
     lo, hi = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
     code = np.unique(lo * n + hi)

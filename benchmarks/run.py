@@ -178,7 +178,9 @@ def pool_context(*preload: str):
     used, so that the engine's workers, which re-import it, start quickly.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["leadsim.engine", "scipy.stats", *preload])
+    context.set_forkserver_preload(
+        ["leadsim.engine", "scipy.stats", "leadsim.engine.compiled", *preload]
+    )
     return context
 
 

@@ -250,6 +250,8 @@ class Engine:
         )
         self.recently_led = np.zeros(n)
         self.leading = np.zeros(n, dtype=bool)
+        self.neighbours_led = np.zeros(n, dtype=np.int32)  # no one led before step 0
+        self._counted_leading = self.leading
         self.succeeded = np.zeros(n, dtype=bool)
         self.in_conflict = np.zeros(n, dtype=bool)
         self.unresolved = np.zeros(n, dtype=bool)
@@ -520,7 +522,7 @@ class Engine:
             adjacency.indices,
             self.distribution,
             self._access(),
-            self.leading,  # last week's: social proof
+            self._neighbours_led(),
             self.authority,
             self.trust,
             self.anxiety,
@@ -531,6 +533,20 @@ class Engine:
             *p.orgs(kernels.TAKEUP_PARAMETERS),
         )
         return offered, leading
+
+    def _neighbours_led(self) -> np.ndarray:
+        """How many of each person's neighbours led last week (social proof).
+
+        Counted during last week's staff update; counted again here only if
+        ``self.leading`` has been replaced since (by an extension, say).
+        """
+        if self._counted_leading is not self.leading:
+            adjacency = self.adjacency
+            kernels.count_led_neighbours(
+                adjacency.indptr, adjacency.indices, self.leading, self.neighbours_led
+            )
+            self._counted_leading = self.leading
+        return self.neighbours_led
 
     def _outcomes(self, leading: np.ndarray):
         p, adjacency, n = self.p, self.adjacency, self.n_staff
@@ -598,6 +614,7 @@ class Engine:
             self.trust,
             self.peer_trust,
             self.recently_led,
+            self.neighbours_led,
             self.heroic_identification,
             self.distribution,
             self.distribution_before,
@@ -609,6 +626,7 @@ class Engine:
         )
         self.anxiety = anxiety_next
         self.leading, self.succeeded = leading, succeeded
+        self._counted_leading = leading  # neighbours_led now counts this week's leading
         self.in_conflict, self.unresolved = in_conflict, unresolved
 
     def _reflect_and_replan(self, reflecting, leading, succeeded) -> None:

@@ -212,7 +212,7 @@ def offer_and_take_up(
     indices,
     distribution,
     access,
-    led_last_week,
+    neighbours_led,
     authority,
     trust,
     anxiety,
@@ -226,7 +226,11 @@ def offer_and_take_up(
     trust_weight,
     dependency_weight,
 ):
-    """Who is offered an opportunity, and who of them takes it up (into ``offered``, ``leading``)."""
+    """Who is offered an opportunity, and who of them takes it up (into ``offered``, ``leading``).
+
+    ``neighbours_led[i]``: how many of i's neighbours led last week (counted by last
+    week's :func:`update_staff`, or by :func:`count_led_neighbours`).
+    """
     for i in range(org.size):
         o, r = org[i], run[i]
         offered[i] = rules.offer_opportunities(
@@ -235,10 +239,7 @@ def offer_and_take_up(
         leading[i] = False
         if not offered[i]:
             continue
-        led = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            led += led_last_week[indices[k]]
-        proof = rules.social_proof(led, indptr[i + 1] - indptr[i])
+        proof = rules.social_proof(neighbours_led[i], indptr[i + 1] - indptr[i])
         chance = rules.takeup_probability(
             authority[i],
             proof,
@@ -330,6 +331,16 @@ def outcomes(
             )
 
 
+@jit
+def count_led_neighbours(indptr, indices, leading, neighbours_led):
+    """How many of each person's neighbours are ``leading``."""
+    for i in range(indptr.size - 1):
+        led = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            led += leading[indices[k]]
+        neighbours_led[i] = led
+
+
 # --- step 7: staff update (synchronous: neighbours' values are last week's) ---------------
 
 
@@ -375,6 +386,7 @@ def update_staff(
     trust,
     peer_trust,
     recently_led,
+    neighbours_led,
     heroic_identification,
     distribution,
     distribution_before,
@@ -406,6 +418,9 @@ def update_staff(
 ):
     """Every staff member's new state; anxiety goes to ``anxiety_next``, the rest in place.
 
+    Also counts, for each person, the neighbours who led this week (``neighbours_led``),
+    which next week's take-up reads as social proof.
+
     Neighbours read each other's anxiety, so it is double-buffered; every other state
     is read only by its owner, so it is updated in place after all its readers.
     """
@@ -413,11 +428,12 @@ def update_staff(
         o = org[i]
         degree = indptr[i + 1] - indptr[i]
         total = 0.0
-        neighbour_led = False
+        led = 0
         for k in range(indptr[i], indptr[i + 1]):
             j = indices[k]
             total += anxiety[j]
-            neighbour_led = neighbour_led or leading[j]
+            led += leading[j]
+        neighbours_led[i] = led  # next week's social proof
         neighbour_anxiety = rules.neighbour_mean(total, degree, anxiety[i])
         authority_before, anxiety_before = authority[i], anxiety[i]
         authority[i] = rules.update_authority(
@@ -474,7 +490,7 @@ def update_staff(
         )
         peer_trust[i] = rules.update_peer_trust(
             peer_trust[i],
-            succeeded[i] and neighbour_led,
+            succeeded[i] and led > 0,
             in_conflict[i],
             collaboration_gain[o],
             conflict_peer_loss[o],

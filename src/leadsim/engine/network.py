@@ -11,6 +11,7 @@ Every draw is keyed by the organisation's seed (:mod:`leadsim.engine.random`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,10 +47,19 @@ def binomial_quantile(u: float, trials: int, p: float) -> int:
         return 0
     if p >= 1.0:
         return trials
+    cdf = _binomial_cdf(trials, p)
+    return int(min(np.searchsorted(cdf, u, side="left"), cdf.size - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _binomial_cdf(trials: int, p: float) -> np.ndarray:
+    """P(Binomial(trials, p) ≤ k) for k up to 12 sd above the mean (the organisations of a
+    batch mostly share it: computed once)."""
     mean, sd = trials * p, np.sqrt(trials * p * (1.0 - p))
     k = np.arange(0, min(trials, int(mean + 12.0 * sd + 10.0)) + 1)
     cdf = special.bdtr(k, trials, p)
-    return int(min(np.searchsorted(cdf, u, side="left"), k[-1]))
+    cdf.flags.writeable = False
+    return cdf
 
 
 @jit
@@ -176,16 +186,60 @@ def _distinct_links(n, wi, wj, ci, cj):
 def block_adjacency(
     edges: Sequence[tuple[np.ndarray, np.ndarray]], offsets: np.ndarray, n_total: int
 ) -> sparse.csr_array:
-    """One symmetric CSR adjacency matrix for all organisations (block diagonal)."""
-    rows = [e[0] + off for e, off in zip(edges, offsets, strict=True)]
-    cols = [e[1] + off for e, off in zip(edges, offsets, strict=True)]
-    r = np.concatenate([*rows, *cols]) if rows else np.empty(0, np.int64)
-    c = np.concatenate([*cols, *rows]) if rows else np.empty(0, np.int64)
-    # build CSR directly with 32-bit indices: no COO detour, half the index memory
-    order = np.lexsort((c, r))
-    index_dtype = np.int32 if max(n_total, r.size) < 2**31 - 1 else np.int64
-    indices = c[order].astype(index_dtype)
-    indptr = np.zeros(n_total + 1, dtype=index_dtype)
-    np.cumsum(np.bincount(r, minlength=n_total), out=indptr[1:])
+    """One symmetric CSR adjacency matrix for all organisations (block diagonal).
+
+    ``edges`` holds each organisation's undirected links as (i, j) local indices; each
+    row of the result lists its neighbours in increasing order.
+    """
+    index_dtype = (
+        np.int32 if max(n_total, 2 * sum(e[0].size for e in edges)) < 2**31 - 1 else np.int64
+    )
+    if edges:
+        lo = np.concatenate(
+            [np.minimum(i, j) + off for (i, j), off in zip(edges, offsets, strict=True)]
+        )
+        hi = np.concatenate(
+            [np.maximum(i, j) + off for (i, j), off in zip(edges, offsets, strict=True)]
+        )
+    else:
+        lo = hi = np.empty(0, np.int64)
+    if lo.size > 1 and not _sorted_pairs(lo, hi):
+        code = np.unique(lo * n_total + hi)
+        lo, hi = code // n_total, code % n_total
+    indptr, indices = _csr_of_sorted_pairs(n_total, lo, hi, np.zeros(1, dtype=index_dtype))
     data = np.ones(indices.size, dtype=np.float64)
     return sparse.csr_array((data, indices, indptr), shape=(n_total, n_total))
+
+
+@jit
+def _sorted_pairs(lo, hi):
+    """Whether the pairs are distinct and in increasing (lo, hi) order."""
+    for k in range(1, lo.size):
+        if lo[k] < lo[k - 1] or (lo[k] == lo[k - 1] and hi[k] <= hi[k - 1]):
+            return False
+    return True
+
+
+@jit
+def _csr_of_sorted_pairs(n, lo, hi, like):
+    """CSR arrays of the symmetric matrix of pairs (lo < hi) sorted by (lo, hi), in O(links).
+
+    A row's neighbours below it come from the pairs where it is ``hi`` (in increasing
+    ``lo``), those above from the pairs where it is ``lo`` (in increasing ``hi``): filling
+    the first kind, then the second, leaves every row sorted with no sort.
+    """
+    indptr = np.zeros(n + 1, dtype=like.dtype)
+    for k in range(lo.size):
+        indptr[lo[k] + 1] += 1
+        indptr[hi[k] + 1] += 1
+    for r in range(n):
+        indptr[r + 1] += indptr[r]
+    fill = indptr[:-1].copy()
+    indices = np.empty(2 * lo.size, dtype=like.dtype)
+    for k in range(lo.size):  # neighbours below
+        indices[fill[hi[k]]] = lo[k]
+        fill[hi[k]] += 1
+    for k in range(lo.size):  # neighbours above
+        indices[fill[lo[k]]] = hi[k]
+        fill[lo[k]] += 1
+    return indptr, indices

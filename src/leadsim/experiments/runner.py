@@ -429,8 +429,11 @@ def local_executor(workers: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    # scipy.stats is imported lazily by the engine's network builder: load it once here
-    context.set_forkserver_preload(["leadsim.experiments.runner", "scipy.stats"])
+    # scipy.stats is imported lazily by the engine's network builder: load it once here,
+    # and ready the compiled kernels once, for every worker
+    context.set_forkserver_preload(
+        ["leadsim.experiments.runner", "scipy.stats", "leadsim.engine.compiled"]
+    )
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 

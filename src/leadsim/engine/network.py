@@ -53,8 +53,10 @@ def binomial_quantile(u: float, trials: int, p: float) -> int:
 
 @functools.lru_cache(maxsize=64)
 def _binomial_cdf(trials: int, p: float) -> np.ndarray:
-    """P(Binomial(trials, p) ≤ k) for k up to 12 sd above the mean (the organisations of a
-    batch mostly share it: computed once)."""
+    """P(Binomial(trials, p) ≤ k) for k up to 12 sd above the mean.
+
+    The organisations of a batch mostly share it, so it is computed once.
+    """
     mean, sd = trials * p, np.sqrt(trials * p * (1.0 - p))
     k = np.arange(0, min(trials, int(mean + 12.0 * sd + 10.0)) + 1)
     cdf = special.bdtr(k, trials, p)

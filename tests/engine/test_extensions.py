@@ -79,3 +79,53 @@ def test_load_extension_by_reference_and_its_errors():
         load_extension("nonsense")
     with pytest.raises(ValueError, match="cannot load"):
         load_extension("leadsim.engine.extensions:Missing")
+
+
+class Watches(Extension):
+    """Overrides the hooks after the staff update but changes nothing."""
+
+    def after_staff(self, engine):
+        pass
+
+    def after_reflection(self, engine):
+        pass
+
+
+class CalmsStaff(Extension):
+    """Halves every staff member's anxiety right after the staff update."""
+
+    def after_staff(self, engine):
+        engine.anxiety = engine.anxiety * 0.5
+
+
+class DuckTyped:
+    """Not an Extension subclass: any object with a hook method is an extension."""
+
+    def after_reflection(self, engine):
+        engine.trust[:] = 0.9
+
+
+def test_a_hook_that_changes_nothing_leaves_every_record_bit_identical():
+    """Staff are tallied during the update; after a hook they are tallied again, the same way."""
+    plain = Engine([RUN])
+    watched = Engine([RUN], extensions=[Watches()])
+    plain.run(60)
+    watched.run(60)
+    assert watched._changes_staff == {"after_staff": True, "after_reflection": True}
+    assert plain._changes_staff == {"after_staff": False, "after_reflection": False}
+    for name, series in series_of(plain).items():
+        assert np.array_equal(series, series_of(watched)[name]), name
+
+
+@pytest.mark.parametrize(
+    ("extension", "metric", "state"),
+    [(CalmsStaff(), "anxiety", "anxiety"), (DuckTyped(), "trust", "trust")],
+)
+def test_records_see_what_a_hook_did_to_the_staff(extension, metric, state):
+    engine = Engine([RUN], extensions=[extension])
+    for _ in range(10):
+        engine.step()
+        recorded = engine.records[-1].values[metric][0]
+        assert recorded == pytest.approx(getattr(engine, state).mean(), rel=1e-12)
+    reversion = engine.records[-1].values["reversion_pressure"][0]
+    assert reversion == pytest.approx((engine.dependency * engine.anxiety).mean(), rel=1e-12)

@@ -113,8 +113,8 @@ def test_staff_update_follows_the_rules(reflect):
     engine = engine_midway()
     engine.reflect_now[:] = reflect
     engine._lead()
-    _, leading = engine._offer_and_take_up()
-    succeeded, failed, _, in_conflict, unresolved = engine._outcomes(leading)
+    offered, leading = engine._offer_and_take_up()
+    succeeded, failed, collisions, in_conflict, unresolved = engine._outcomes(leading)
     reflecting = engine._reflecting()
     assert reflecting.all() == reflect
     before = {
@@ -122,7 +122,9 @@ def test_staff_update_follows_the_rules(reflect):
         for name in ("authority", "anxiety", "dependency", "trust", "peer_trust", "recently_led")
     }
     org, adjacency, degree = engine.org, engine.adjacency, engine.degree
-    engine._update_staff(leading, succeeded, failed, in_conflict, unresolved, reflecting)
+    engine._update_staff(
+        offered, leading, succeeded, failed, collisions, in_conflict, unresolved, reflecting
+    )
 
     def s(name):
         return staff(engine, name)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from leadsim.engine import kernels, rules
+from leadsim.engine.extensions import Extension
 from leadsim.engine.metrics import MAX_WINDOW, METRICS, StepRecord, stack, summarise
 from leadsim.engine.network import block_adjacency, departments, organisation_edges
 from leadsim.engine.random import Purpose, agent_keys, stream_base, to_beta, to_normal, uniform
@@ -141,6 +142,14 @@ class Engine:
             for event in run.events:
                 self._events[event.step].append((r, event))
         self.records: list[StepRecord] = []
+        # the staff update tallies the staff as it goes; tally again only after a hook
+        # that may change their state
+        self._changes_staff = {
+            phase: any(_overrides(extension, phase) for extension in self.extensions)
+            for phase in ("after_staff", "after_reflection")
+        }
+        self._tally = np.zeros((self.n_org, kernels.TALLY_COLUMNS))
+        self._hist = np.zeros((self.n_org, MAX_WINDOW + 1), dtype=np.int64)
         self.event_log: list[tuple[int, int, Event]] = []  # (step, organisation, event)
 
     # --- set-up ------------------------------------------------------------------------
@@ -431,16 +440,52 @@ class Engine:
             "leading": leading,
             "succeeded": succeeded,
             "failed": failed,
+            "collisions": collisions,
             "in_conflict": in_conflict,
             "unresolved": unresolved,
         }
         self._extend("after_outcomes")
-        self._update_staff(leading, succeeded, failed, in_conflict, unresolved, self.reflecting)
+        self._update_staff(
+            offered,
+            leading,
+            succeeded,
+            failed,
+            collisions,
+            in_conflict,
+            unresolved,
+            self.reflecting,
+        )
         self._extend("after_staff")  # 7.
-        self._reflect_and_replan(self.reflecting, leading, succeeded)  # 8.
+        if self._changes_staff["after_staff"]:
+            self._tally_staff()
+        self._reflect_and_replan(self.reflecting)  # 8.
         self._extend("after_reflection")
-        self._observe(offered, leading, succeeded, failed, collisions, unresolved)  # 9.
+        if self._changes_staff["after_reflection"]:
+            self._tally_staff()
+        self._observe()  # 9.
         self.t += 1
+
+    def _tally_staff(self) -> None:
+        """Tally the staff again, after an extension that may have changed their state."""
+        week = self.this_week
+        kernels.tally_staff(
+            self.org,
+            week["offered"],
+            week["leading"],
+            week["succeeded"],
+            week["failed"],
+            week["collisions"],
+            week["unresolved"],
+            self.anxiety,
+            self.trust,
+            self.peer_trust,
+            self.dependency,
+            self.authority,
+            self.history,
+            self._window()[1],
+            self._tally,
+            self._hist,
+        )
 
     def _extend(self, phase: str) -> None:
         """Call every extension's hook for ``phase`` (see :mod:`leadsim.engine.extensions`)."""
@@ -514,12 +559,12 @@ class Engine:
         leading = np.empty(self.n_staff, dtype=bool)
         kernels.offer_and_take_up(
             self._step_bases(),
-            self.run_of_staff,
+            self.org_run,
+            self.org_start,
+            self.org_size,
             self.keys,
-            self.org,
             self.role,
             adjacency.indptr,
-            adjacency.indices,
             self.distribution,
             self._access(),
             self._neighbours_led(),
@@ -593,12 +638,13 @@ class Engine:
         return reflecting
 
     def _update_staff(
-        self, leading, succeeded, failed, in_conflict, unresolved, reflecting
+        self, offered, leading, succeeded, failed, collisions, in_conflict, unresolved, reflecting
     ) -> None:
         p, adjacency = self.p, self.adjacency
         anxiety_next = np.empty(self.n_staff)
         kernels.update_staff(
-            self.org,
+            self.org_start,
+            self.org_size,
             adjacency.indptr,
             adjacency.indices,
             leading,
@@ -615,6 +661,12 @@ class Engine:
             self.peer_trust,
             self.recently_led,
             self.neighbours_led,
+            offered,
+            collisions,
+            self.history,
+            self._window()[1],
+            self._tally,
+            self._hist,
             self.heroic_identification,
             self.distribution,
             self.distribution_before,
@@ -629,7 +681,7 @@ class Engine:
         self._counted_leading = leading  # neighbours_led now counts this week's leading
         self.in_conflict, self.unresolved = in_conflict, unresolved
 
-    def _reflect_and_replan(self, reflecting, leading, succeeded) -> None:
+    def _reflect_and_replan(self, reflecting) -> None:
         p = self.p
         mean_anxiety = np.empty(self.n_org)
         cycle_end = np.empty(self.n_org, dtype=bool)
@@ -640,11 +692,8 @@ class Engine:
             p.org("clarity_gain"),
             reflecting,
             self.role_clarity,
-            self.org_start,
             self.org_size,
-            leading,
-            succeeded,
-            self.anxiety,
+            self._tally,
             self.cycle_acts,
             self.cycle_successes,
             mean_anxiety,
@@ -674,32 +723,22 @@ class Engine:
         self.cycle_acts[cycle_end] = 0.0
         self.cycle_successes[cycle_end] = 0.0
 
-    def _observe(self, offered, leading, succeeded, failed, collisions, unresolved) -> None:
+    def _window(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each organisation's density window in weeks, and its bit mask over ``history``."""
         if self._window_version != self.p.version:
             window = self.p.org("density_window").astype(np.int64)
-            self._density_window = window
-            self._window_mask = ((np.uint64(1) << window.astype(np.uint64)) - np.uint64(1)).astype(
-                np.uint32
-            )
+            mask = (np.uint64(1) << window.astype(np.uint64)) - np.uint64(1)
+            self._window_pair = (window, mask.astype(np.uint32))
             self._window_version = self.p.version
+        return self._window_pair
+
+    def _observe(self) -> None:
         row = np.empty((len(METRICS), self.n_org))
         kernels.observe(
-            self.org_start,
             self.org_size,
-            offered,
-            leading,
-            succeeded,
-            failed,
-            collisions,
-            unresolved,
-            self.anxiety,
-            self.trust,
-            self.peer_trust,
-            self.dependency,
-            self.authority,
-            self.history,
-            self._window_mask,
-            self._density_window,
+            self._tally,
+            self._hist,
+            self._window()[0],
             self.leader_acts_window,
             self.leader_anxiety,
             self.distribution,
@@ -716,6 +755,12 @@ class Engine:
             row,
         )
         self.records.append(StepRecord(step=self.t, values=dict(zip(METRICS, row, strict=True))))
+
+
+def _overrides(extension: object, phase: str) -> bool:
+    """Whether ``extension`` does something at ``phase`` (not the base class's no-op)."""
+    hook = getattr(type(extension), phase, None) or getattr(extension, phase, None)
+    return hook is not None and hook is not getattr(Extension, phase)
 
 
 def _at(value: float | np.ndarray, index: np.ndarray) -> float | np.ndarray:

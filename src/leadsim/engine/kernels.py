@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from leadsim.engine import rules
-from leadsim.engine.metrics import MAX_WINDOW, METRICS, gini_of_histogram
+from leadsim.engine.metrics import METRICS, gini_of_histogram
 from leadsim.engine.random import Purpose, stream_base_one, uniform_one
 
 
@@ -100,6 +100,24 @@ OFFER, TAKEUP, SUCCESS, MEET, COLLIDE, RESOLVE, ATTEND = range(len(STEP_PURPOSES
     IN_GROUP,
 ) = range(25)
 assert len(METRICS) == 25 and METRICS[UNRESOLVED_SHARE] == "unresolved_share"
+
+# Columns of the week's per-organisation tally of its staff (sums over its staff).
+(
+    T_ACTS,
+    T_SUCCESSES,
+    T_FAILURES,
+    T_COLLISIONS,
+    T_OFFERS,
+    T_UNRESOLVED,
+    T_ANXIETY,
+    T_TRUST,
+    T_PEER_TRUST,
+    T_DEPENDENCY,
+    T_AUTHORITY,
+    T_REVERSION_PRESSURE,
+    T_ACTIVE,
+) = range(13)
+TALLY_COLUMNS = 13
 
 
 @jit
@@ -204,12 +222,12 @@ TAKEUP_PARAMETERS = (
 @jit
 def offer_and_take_up(
     bases,
-    run,
+    org_run,
+    org_start,
+    org_size,
     keys,
-    org,
     role,
     indptr,
-    indices,
     distribution,
     access,
     neighbours_led,
@@ -231,28 +249,32 @@ def offer_and_take_up(
     ``neighbours_led[i]``: how many of i's neighbours led last week (counted by last
     week's :func:`update_staff`, or by :func:`count_led_neighbours`).
     """
-    for i in range(org.size):
-        o, r = org[i], run[i]
-        offered[i] = rules.offer_opportunities(
-            distribution[o], access[o, role[i]], uniform_one(bases[r, OFFER], keys[i])
-        )
-        leading[i] = False
-        if not offered[i]:
-            continue
-        proof = rules.social_proof(neighbours_led[i], indptr[i + 1] - indptr[i])
-        chance = rules.takeup_probability(
-            authority[i],
-            proof,
-            trust[i],
-            anxiety[i],
-            dependency[i],
-            threshold[i],
-            sharpness[o],
-            proof_weight[o],
-            trust_weight[o],
-            dependency_weight[o],
-        )
-        leading[i] = uniform_one(bases[r, TAKEUP], keys[i]) < chance
+    for o in range(org_start.size):
+        offer_base, takeup_base = bases[org_run[o], OFFER], bases[org_run[o], TAKEUP]
+        distribution_o = distribution[o]
+        sharpness_o, proof_weight_o = sharpness[o], proof_weight[o]
+        trust_weight_o, dependency_weight_o = trust_weight[o], dependency_weight[o]
+        for i in range(org_start[o], org_start[o] + org_size[o]):
+            offered[i] = rules.offer_opportunities(
+                distribution_o, access[o, role[i]], uniform_one(offer_base, keys[i])
+            )
+            leading[i] = False
+            if not offered[i]:
+                continue
+            proof = rules.social_proof(neighbours_led[i], indptr[i + 1] - indptr[i])
+            chance = rules.takeup_probability(
+                authority[i],
+                proof,
+                trust[i],
+                anxiety[i],
+                dependency[i],
+                threshold[i],
+                sharpness_o,
+                proof_weight_o,
+                trust_weight_o,
+                dependency_weight_o,
+            )
+            leading[i] = uniform_one(takeup_base, keys[i]) < chance
 
 
 # --- step 6: outcomes and conflict -----------------------------------------------------------
@@ -370,7 +392,8 @@ STAFF_PARAMETERS = (
 
 @jit
 def update_staff(
-    org,
+    org_start,
+    org_size,
     indptr,
     indices,
     leading,
@@ -387,6 +410,12 @@ def update_staff(
     peer_trust,
     recently_led,
     neighbours_led,
+    offered,
+    collisions,
+    history,
+    window_mask,
+    tally,
+    hist,
     heroic_identification,
     distribution,
     distribution_before,
@@ -418,84 +447,164 @@ def update_staff(
 ):
     """Every staff member's new state; anxiety goes to ``anxiety_next``, the rest in place.
 
-    Also counts, for each person, the neighbours who led this week (``neighbours_led``),
-    which next week's take-up reads as social proof.
+    In the same pass it counts, for each person, the neighbours who led this week
+    (``neighbours_led``, next week's social proof), adds this week to each person's
+    leading ``history``, and tallies each organisation's staff (as :func:`tally_staff`).
 
     Neighbours read each other's anxiety, so it is double-buffered; every other state
     is read only by its owner, so it is updated in place after all its readers.
     """
+    tally[:] = 0.0
+    hist[:] = 0
+    for o in range(org_start.size):
+        # the organisation's head and parameters, read once for all its staff
+        heroic_identification_o = heroic_identification[o]
+        authority_gain_o = authority_gain[o]
+        authority_loss_o = authority_loss[o]
+        authority_rest_pull_o = authority_rest_pull[o]
+        distribution_o = distribution[o]
+        role_clarity_o = role_clarity[o]
+        pressure_o = pressure[o]
+        containment_o = containment[o]
+        reflecting_o = reflecting[o]
+        ambiguity_anxiety_o = ambiguity_anxiety[o]
+        anxiety_contagion_o = anxiety_contagion[o]
+        failure_anxiety_o = failure_anxiety[o]
+        conflict_anxiety_o = conflict_anxiety[o]
+        pressure_anxiety_o = pressure_anxiety[o]
+        holding_relief_o = holding_relief[o]
+        reflection_relief_o = reflection_relief[o]
+        anxiety_decay_o = anxiety_decay[o]
+        projection_rate_o = projection_rate[o]
+        success_independence_o = success_independence[o]
+        referral_dependency_o = referral_dependency[o]
+        distribution_before_o = distribution_before[o]
+        holding_trust_gain_o = holding_trust_gain[o]
+        abdication_trust_loss_o = abdication_trust_loss[o]
+        withdrawal_trust_loss_o = withdrawal_trust_loss[o]
+        collaboration_gain_o = collaboration_gain[o]
+        conflict_peer_loss_o = conflict_peer_loss[o]
+        recent_weight_o = recent_weight[o]
+        for i in range(org_start[o], org_start[o] + org_size[o]):
+            degree = indptr[i + 1] - indptr[i]
+            total = 0.0
+            led = 0
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                total += anxiety[j]
+                led += leading[j]
+            neighbours_led[i] = led  # next week's social proof
+            neighbour_anxiety = rules.neighbour_mean(total, degree, anxiety[i])
+            authority_before, anxiety_before = authority[i], anxiety[i]
+            authority[i] = rules.update_authority(
+                authority_before,
+                resting_authority[i],
+                succeeded[i],
+                failed[i],
+                leading[i],
+                heroic_identification_o,
+                authority_gain_o,
+                authority_loss_o,
+                authority_rest_pull_o,
+            )
+            anxiety_next[i] = rules.update_staff_anxiety(
+                anxiety_before,
+                neighbour_anxiety,
+                distribution_o,
+                role_clarity_o,
+                failed[i],
+                in_conflict[i],
+                pressure_o,
+                containment_o,
+                trust[i],
+                reflecting_o,
+                ambiguity_anxiety_o,
+                anxiety_contagion_o,
+                failure_anxiety_o,
+                conflict_anxiety_o,
+                pressure_anxiety_o,
+                holding_relief_o,
+                reflection_relief_o,
+                anxiety_decay_o,
+            )
+            dependency[i] = rules.update_dependency(
+                dependency[i],
+                authority_before,
+                anxiety_before,
+                succeeded[i],
+                unresolved[i],
+                projection_rate_o,
+                success_independence_o,
+                referral_dependency_o,
+            )
+            trust[i] = rules.update_trust(
+                trust[i],
+                containment_o,
+                role_clarity_o,
+                distribution_o,
+                distribution_before_o,
+                recently_led[i],
+                holding_trust_gain_o,
+                abdication_trust_loss_o,
+                withdrawal_trust_loss_o,
+            )
+            peer_trust[i] = rules.update_peer_trust(
+                peer_trust[i],
+                succeeded[i] and led > 0,
+                in_conflict[i],
+                collaboration_gain_o,
+                conflict_peer_loss_o,
+            )
+            recently_led[i] = rules.remember_leading(recently_led[i], leading[i], recent_weight_o)
+            history[i] = (history[i] << np.uint32(1)) | np.uint32(leading[i])
+            _tally_one(
+                i, o, offered, leading, succeeded, failed, collisions, unresolved, anxiety_next,
+                trust, peer_trust, dependency, authority, history, window_mask, tally, hist,
+            )  # fmt: skip
+
+
+@jit
+def _tally_one(
+    i, o, offered, leading, succeeded, failed, collisions, unresolved, anxiety, trust,
+    peer_trust, dependency, authority, history, window_mask, tally, hist,
+):  # fmt: skip
+    """Adds person i to their organisation's tally and to the histogram of acts in the window."""
+    count = _popcount(history[i] & window_mask[o])
+    hist[o, count] += 1
+    row = tally[o]
+    row[T_ACTIVE] += count > 0
+    row[T_ACTS] += leading[i]
+    row[T_SUCCESSES] += succeeded[i]
+    row[T_FAILURES] += failed[i]
+    row[T_COLLISIONS] += collisions[i]
+    row[T_OFFERS] += offered[i]
+    row[T_UNRESOLVED] += unresolved[i]
+    row[T_ANXIETY] += anxiety[i]
+    row[T_TRUST] += trust[i]
+    row[T_PEER_TRUST] += peer_trust[i]
+    row[T_DEPENDENCY] += dependency[i]
+    row[T_AUTHORITY] += authority[i]
+    row[T_REVERSION_PRESSURE] += dependency[i] * anxiety[i]
+
+
+@jit
+def tally_staff(
+    org, offered, leading, succeeded, failed, collisions, unresolved, anxiety, trust,
+    peer_trust, dependency, authority, history, window_mask, tally, hist,
+):  # fmt: skip
+    """Each organisation's sums over its staff, and its histogram of acts in the window.
+
+    ``tally[o, T_...]`` are the sums; ``hist[o, v]`` counts its staff with v acts in the
+    density window. :func:`update_staff` tallies as it updates; this pass tallies again
+    when an extension may have changed the staff's state after the update.
+    """
+    tally[:] = 0.0
+    hist[:] = 0
     for i in range(org.size):
-        o = org[i]
-        degree = indptr[i + 1] - indptr[i]
-        total = 0.0
-        led = 0
-        for k in range(indptr[i], indptr[i + 1]):
-            j = indices[k]
-            total += anxiety[j]
-            led += leading[j]
-        neighbours_led[i] = led  # next week's social proof
-        neighbour_anxiety = rules.neighbour_mean(total, degree, anxiety[i])
-        authority_before, anxiety_before = authority[i], anxiety[i]
-        authority[i] = rules.update_authority(
-            authority_before,
-            resting_authority[i],
-            succeeded[i],
-            failed[i],
-            leading[i],
-            heroic_identification[o],
-            authority_gain[o],
-            authority_loss[o],
-            authority_rest_pull[o],
-        )
-        anxiety_next[i] = rules.update_staff_anxiety(
-            anxiety_before,
-            neighbour_anxiety,
-            distribution[o],
-            role_clarity[o],
-            failed[i],
-            in_conflict[i],
-            pressure[o],
-            containment[o],
-            trust[i],
-            reflecting[o],
-            ambiguity_anxiety[o],
-            anxiety_contagion[o],
-            failure_anxiety[o],
-            conflict_anxiety[o],
-            pressure_anxiety[o],
-            holding_relief[o],
-            reflection_relief[o],
-            anxiety_decay[o],
-        )
-        dependency[i] = rules.update_dependency(
-            dependency[i],
-            authority_before,
-            anxiety_before,
-            succeeded[i],
-            unresolved[i],
-            projection_rate[o],
-            success_independence[o],
-            referral_dependency[o],
-        )
-        trust[i] = rules.update_trust(
-            trust[i],
-            containment[o],
-            role_clarity[o],
-            distribution[o],
-            distribution_before[o],
-            recently_led[i],
-            holding_trust_gain[o],
-            abdication_trust_loss[o],
-            withdrawal_trust_loss[o],
-        )
-        peer_trust[i] = rules.update_peer_trust(
-            peer_trust[i],
-            succeeded[i] and led > 0,
-            in_conflict[i],
-            collaboration_gain[o],
-            conflict_peer_loss[o],
-        )
-        recently_led[i] = rules.remember_leading(recently_led[i], leading[i], recent_weight[o])
+        _tally_one(
+            i, org[i], offered, leading, succeeded, failed, collisions, unresolved, anxiety,
+            trust, peer_trust, dependency, authority, history, window_mask, tally, hist,
+        )  # fmt: skip
 
 
 # --- step 8: reflection and the week's close ------------------------------------------------
@@ -520,11 +629,8 @@ def close_cycle_week(
     clarity_gain,
     reflecting,
     role_clarity,
-    org_start,
     org_size,
-    leading,
-    succeeded,
-    anxiety,
+    tally,
     cycle_acts,
     cycle_successes,
     mean_anxiety,
@@ -536,18 +642,13 @@ def close_cycle_week(
     ``mean_anxiety``) and returns whether any does, for the replanning that follows.
     """
     any_end = False
-    for o in range(org_start.size):
+    for o in range(org_size.size):
         role_clarity[o] = rules.reflect_role_clarity(
             role_clarity[o], reflecting[o], clarity_gain[o]
         )
-        acts = successes = anxiety_sum = 0.0
-        for i in range(org_start[o], org_start[o] + org_size[o]):
-            acts += leading[i]
-            successes += succeeded[i]
-            anxiety_sum += anxiety[i]
-        cycle_acts[o] += acts
-        cycle_successes[o] += successes
-        mean_anxiety[o] = anxiety_sum / org_size[o]
+        cycle_acts[o] += tally[o, T_ACTS]
+        cycle_successes[o] += tally[o, T_SUCCESSES]
+        mean_anxiety[o] = tally[o, T_ANXIETY] / org_size[o]
         position = (step - cycle_origin[o]) % np.int64(cycle_length[o])
         cycle_end[o] = position == cycle_length[o] - 1
         any_end = any_end or cycle_end[o]
@@ -568,21 +669,9 @@ def _popcount(x):
 
 @jit
 def observe(
-    org_start,
     org_size,
-    offered,
-    leading,
-    succeeded,
-    failed,
-    collisions,
-    unresolved,
-    anxiety,
-    trust,
-    peer_trust,
-    dependency,
-    authority,
-    history,
-    window_mask,
+    tally,
+    hist,
     density_window,
     leader_acts_window,
     leader_anxiety,
@@ -599,39 +688,15 @@ def observe(
     reversion_pressure,
     row,
 ):
-    """This week's metrics (MODEL.md §6) into ``row[metric, organisation]``.
+    """This week's metrics (MODEL.md §6) into ``row[metric, organisation]``, from the tally.
 
-    Also shifts each person's leading history and each head's window of acts, and
-    leaves the head's view of the week (failure rate, unresolved share, reversion
-    pressure R) for next week's step 4.
+    Also moves each head's window of acts, and leaves the head's view of the week
+    (failure rate, unresolved share, reversion pressure R) for next week's step 4.
     """
-    hist = np.zeros(MAX_WINDOW + 1, dtype=np.int64)
-    for o in range(org_start.size):
+    for o in range(org_size.size):
         size = org_size[o]
-        acts = successes = failures = collision_events = offers = unresolved_count = 0.0
-        anxiety_sum = trust_sum = peer_sum = dependency_sum = authority_sum = pressure_sum = 0.0
-        hist[:] = 0
-        active = 0
-        for i in range(org_start[o], org_start[o] + size):
-            recent = history[i] << np.uint32(1)
-            if leading[i]:
-                recent |= np.uint32(1)
-            history[i] = recent
-            count = _popcount(history[i] & window_mask[o])
-            hist[count] += 1
-            active += count > 0
-            acts += leading[i]
-            successes += succeeded[i]
-            failures += failed[i]
-            collision_events += collisions[i]
-            offers += offered[i]
-            unresolved_count += unresolved[i]
-            anxiety_sum += anxiety[i]
-            trust_sum += trust[i]
-            peer_sum += peer_trust[i]
-            dependency_sum += dependency[i]
-            authority_sum += authority[i]
-            pressure_sum += dependency[i] * anxiety[i]
+        t = tally[o]
+        acts = t[T_ACTS]
         # the head's acts: staff × (1 − distribution), kept over the window
         leader_acts = size * (1.0 - distribution[o])
         for k in range(leader_acts_window.shape[1] - 1, 0, -1):
@@ -642,30 +707,30 @@ def observe(
             leader_recent += leader_acts_window[o, k]
         total = acts + leader_acts
         row[DISTRIBUTION_INDEX, o] = acts / total if total > 0 else 0.0
-        row[LEADERSHIP_DENSITY, o] = active / size
-        row[LEADERSHIP_CENTRALIZATION, o] = gini_of_histogram(hist, leader_recent, size)
-        row[ANXIETY, o] = anxiety_sum / size
-        row[TRUST, o] = trust_sum / size
-        row[PEER_TRUST, o] = peer_sum / size
-        row[DEPENDENCY, o] = dependency_sum / size
-        row[AUTHORITY, o] = authority_sum / size
+        row[LEADERSHIP_DENSITY, o] = t[T_ACTIVE] / size
+        row[LEADERSHIP_CENTRALIZATION, o] = gini_of_histogram(hist[o], leader_recent, size)
+        row[ANXIETY, o] = t[T_ANXIETY] / size
+        row[TRUST, o] = t[T_TRUST] / size
+        row[PEER_TRUST, o] = t[T_PEER_TRUST] / size
+        row[DEPENDENCY, o] = t[T_DEPENDENCY] / size
+        row[AUTHORITY, o] = t[T_AUTHORITY] / size
         row[LEADER_ANXIETY, o] = leader_anxiety[o]
         row[DISTRIBUTION, o] = distribution[o]
         row[CONTAINMENT, o] = containment[o]
-        row[CONFLICT_RATE, o] = collision_events / acts if acts > 0 else 0.0
-        row[SUCCESS_RATE, o] = successes / acts if acts > 0 else 0.0
+        row[CONFLICT_RATE, o] = t[T_COLLISIONS] / acts if acts > 0 else 0.0
+        row[SUCCESS_RATE, o] = t[T_SUCCESSES] / acts if acts > 0 else 0.0
         row[PRESSURE, o] = pressure[o]
         row[ROLE_CLARITY, o] = role_clarity[o]
         row[TARGET, o] = target[o]
         row[ACTS, o] = acts
-        row[SUCCESSES, o] = successes
-        row[COLLISIONS, o] = collision_events
-        row[OFFERS, o] = offers
+        row[SUCCESSES, o] = t[T_SUCCESSES]
+        row[COLLISIONS, o] = t[T_COLLISIONS]
+        row[OFFERS, o] = t[T_OFFERS]
         row[SUPPORT, o] = support[o]
         row[ATTENDED, o] = attended[o]
         row[IN_GROUP, o] = in_group[o]
-        failure_rate[o] = failures / acts if acts > 0 else 0.0
-        unresolved_share[o] = unresolved_count / size
-        reversion_pressure[o] = pressure_sum / size
+        failure_rate[o] = t[T_FAILURES] / acts if acts > 0 else 0.0
+        unresolved_share[o] = t[T_UNRESOLVED] / size
+        reversion_pressure[o] = t[T_REVERSION_PRESSURE] / size
         row[UNRESOLVED_SHARE, o] = unresolved_share[o]
         row[REVERSION_PRESSURE, o] = reversion_pressure[o]

@@ -187,7 +187,16 @@ def summarise(
     )
     # Reduce over time along contiguous rows (organisation, step): numpy then sums each
     # organisation in the same order whatever the batch holds, keeping runs bit-identical.
-    over_time = {name: np.ascontiguousarray(values.T) for name, values in series.items()}
+    needed = (
+        "distribution_index",
+        "acts",
+        "successes",
+        "collisions",
+        "anxiety",
+        "leader_anxiety",
+        "dependency",
+    )
+    over_time = {name: np.ascontiguousarray(series[name].T) for name in needed}
     steps = index.shape[0]
     final_window = np.minimum(params["final_window"].astype(np.int64), steps)
     tail = np.arange(steps)[None, :] >= steps - final_window[:, None]

@@ -213,19 +213,33 @@ class Engine:
 
     def _init_staff(self) -> None:
         p, n = self.p, self.n_staff
-        self.role = np.empty(n, dtype=np.int8)
-        role_draw = self._init_draw(Purpose.ROLE)
-        for o in range(self.n_org):
-            size, params = int(self.org_size[o]), self.p.per_org[o]
-            n_senior = round(params.share_senior * size)
-            n_prof = round(params.share_professional * size)
-            n_prof = min(n_prof, size - n_senior)
-            roles = np.full(size, _ROLE_INDEX["academic"], dtype=np.int8)
-            roles[:n_senior] = _ROLE_INDEX["senior"]
-            roles[n_senior : n_senior + n_prof] = _ROLE_INDEX["professional"]
-            sl = slice(self.org_start[o], self.org_start[o] + size)
-            order = np.argsort(role_draw[sl], kind="stable")
-            self.role[sl] = roles[order]
+        # Each organisation's seniors, then professional staff, then academics, dealt out
+        # in the order of each person's ROLE draw (all organisations in one sort).
+        size = self.org_size
+        n_senior = np.array(
+            [
+                round(prm.share_senior * k)
+                for prm, k in zip(self.p.per_org, size.tolist(), strict=True)
+            ]
+        )
+        n_prof = np.array(
+            [
+                round(prm.share_professional * k)
+                for prm, k in zip(self.p.per_org, size.tolist(), strict=True)
+            ]
+        )
+        n_prof = np.minimum(n_prof, size - n_senior)
+        order = np.lexsort((self._init_draw(Purpose.ROLE), self.org))  # stable within ties
+        rank = order - self.org_start[self.org]  # place k of an organisation gets the k-th draw
+        self.role = np.where(
+            rank < n_senior[self.org],
+            _ROLE_INDEX["senior"],
+            np.where(
+                rank < (n_senior + n_prof)[self.org],
+                _ROLE_INDEX["professional"],
+                _ROLE_INDEX["academic"],
+            ),
+        ).astype(np.int8)
         senior = self.role == _ROLE_INDEX["senior"]
         low, high = p.staff("expertise_low"), p.staff("expertise_high")
         self.expertise = rules.clip01(
@@ -754,7 +768,8 @@ class Engine:
             self.reversion_pressure,
             row,
         )
-        self.records.append(StepRecord(step=self.t, values=dict(zip(METRICS, row, strict=True))))
+        values = dict(zip(METRICS, row, strict=True))
+        self.records.append(StepRecord(step=self.t, values=values, table=row))
 
 
 def _overrides(extension: object, phase: str) -> bool:

@@ -571,20 +571,19 @@ def _tally_one(
     """Adds person i to their organisation's tally and to the histogram of acts in the window."""
     count = _popcount(history[i] & window_mask[o])
     hist[o, count] += 1
-    row = tally[o]
-    row[T_ACTIVE] += count > 0
-    row[T_ACTS] += leading[i]
-    row[T_SUCCESSES] += succeeded[i]
-    row[T_FAILURES] += failed[i]
-    row[T_COLLISIONS] += collisions[i]
-    row[T_OFFERS] += offered[i]
-    row[T_UNRESOLVED] += unresolved[i]
-    row[T_ANXIETY] += anxiety[i]
-    row[T_TRUST] += trust[i]
-    row[T_PEER_TRUST] += peer_trust[i]
-    row[T_DEPENDENCY] += dependency[i]
-    row[T_AUTHORITY] += authority[i]
-    row[T_REVERSION_PRESSURE] += dependency[i] * anxiety[i]
+    tally[o, T_ACTIVE] += count > 0
+    tally[o, T_ACTS] += leading[i]
+    tally[o, T_SUCCESSES] += succeeded[i]
+    tally[o, T_FAILURES] += failed[i]
+    tally[o, T_COLLISIONS] += collisions[i]
+    tally[o, T_OFFERS] += offered[i]
+    tally[o, T_UNRESOLVED] += unresolved[i]
+    tally[o, T_ANXIETY] += anxiety[i]
+    tally[o, T_TRUST] += trust[i]
+    tally[o, T_PEER_TRUST] += peer_trust[i]
+    tally[o, T_DEPENDENCY] += dependency[i]
+    tally[o, T_AUTHORITY] += authority[i]
+    tally[o, T_REVERSION_PRESSURE] += dependency[i] * anxiety[i]
 
 
 @jit

@@ -64,16 +64,24 @@ ASERT_AXES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class StepRecord:
-    """One step's metrics: ``values[name]`` has one entry per organisation."""
+    """One step's metrics: ``values[name]`` has one entry per organisation.
+
+    ``table``, when given, holds the same numbers as one (metric, organisation) array in
+    METRICS order (``values`` are its rows), so that a series stacks in one copy.
+    """
 
     step: int
     values: dict[str, np.ndarray]
+    table: np.ndarray | None = None
 
 
 def stack(records: Sequence[StepRecord]) -> dict[str, np.ndarray]:
     """The series as arrays of shape (steps, organisations)."""
     if not records:
         return {name: np.empty((0, 0)) for name in METRICS}
+    if all(r.table is not None for r in records):
+        tables = np.stack([r.table for r in records], axis=1)  # (metric, step, organisation)
+        return dict(zip(METRICS, tables, strict=True))
     return {name: np.stack([r.values[name] for r in records]) for name in METRICS}
 
 

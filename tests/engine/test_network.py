@@ -201,3 +201,23 @@ def test_ws_rewiring_keeps_links_in_department_and_count():
         zip(i1.tolist(), j1.tolist(), strict=True)
     )
     assert changed  # rewiring did something
+
+
+def test_a_batch_of_block_models_is_built_as_each_organisation_alone():
+    """The compiled batch builder gives every organisation exactly its organisation_edges."""
+    runs = [
+        RunSpec(Parameters(n_staff=60, cross_links=1.5), seed=1, organisations=2),
+        RunSpec(Parameters(n_staff=5, department_size=10), seed=2),
+        RunSpec(Parameters(n_staff=37, department_size=6, p_within=0.3, cross_links=4.0), seed=3),
+        RunSpec(Parameters(n_staff=12, department_size=3, p_within=1.0, cross_links=8.0), seed=4),
+        RunSpec(Parameters(n_staff=40, cross_links=0.0), seed=5, organisations=3),
+    ]
+    engine = Engine(runs)
+    edges = []
+    for o in range(engine.n_org):
+        key = int(engine.seeds[engine.org_run[o]]) ^ (int(engine.org_local[o]) * 0x9E3779B97F4A7C15)
+        edges.append(organisation_edges(engine.p.per_org[o], key & 0xFFFFFFFFFFFFFFFF))
+    expected = block_adjacency(edges, engine.org_start, engine.n_staff)
+    assert np.array_equal(engine.adjacency.indptr, expected.indptr)
+    assert np.array_equal(engine.adjacency.indices, expected.indices)
+    assert engine.adjacency.nnz > 0

@@ -18,7 +18,7 @@ import numpy as np
 from leadsim.engine import kernels, rules
 from leadsim.engine.extensions import Extension
 from leadsim.engine.metrics import MAX_WINDOW, METRICS, StepRecord, stack, summarise
-from leadsim.engine.network import block_adjacency, departments, organisation_edges
+from leadsim.engine.network import batch_adjacency, departments
 from leadsim.engine.random import Purpose, agent_keys, stream_base, to_beta, to_normal, uniform
 from leadsim.events import Event
 from leadsim.params import POLICIES, POLICY_SETTINGS, ROLES, Parameters
@@ -287,12 +287,12 @@ class Engine:
         ).astype(np.int32)
 
     def _init_network(self) -> None:
-        edges = []
-        for o in range(self.n_org):
-            # each organisation's network is keyed by its run's seed and its place in the run
-            seed = int(self.seeds[self.org_run[o]]) ^ (int(self.org_local[o]) * 0x9E3779B97F4A7C15)
-            edges.append(organisation_edges(self.p.per_org[o], seed & 0xFFFFFFFFFFFFFFFF))
-        self.adjacency = block_adjacency(edges, self.org_start, self.n_staff)
+        # each organisation's network is keyed by its run's seed and its place in the run
+        seeds = [
+            (int(self.seeds[run]) ^ (int(local) * 0x9E3779B97F4A7C15)) & 0xFFFFFFFFFFFFFFFF
+            for run, local in zip(self.org_run, self.org_local, strict=True)
+        ]
+        self.adjacency = batch_adjacency(self.p.per_org, seeds, self.org_start, self.n_staff)
         self.degree = np.diff(self.adjacency.indptr).astype(np.int32)
 
     def _init_leaders(self) -> None:

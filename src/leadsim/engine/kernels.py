@@ -659,6 +659,7 @@ def close_cycle_week(
 
 @jit
 def _popcount(x):
+    """Bits set: few are (a density window of weeks), so a loop over them is quickest."""
     count = 0
     while x:
         x &= x - np.uint32(1)

@@ -117,15 +117,19 @@ def _within_watts_strogatz(
     return i, j
 
 
-def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _cross_link_count(n: int, size: int, cross_links: float, seed: int) -> int:
+    """How many links cross departments: Binomial(cross pairs, p_cross), from one uniform."""
     if n <= size or cross_links <= 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    dept = departments(n, size)
-    counts = np.bincount(dept)
-    pairs = (n * n - int(np.sum(counts.astype(np.int64) ** 2))) // 2
+        return 0
+    full, rest = divmod(n, size)
+    pairs = (n * n - full * size * size - rest * rest) // 2
     p_cross = min(1.0, cross_links / (n - size))
     u = _uniform_at(np.uint64(seed), int(Purpose.NET_CROSS_COUNT), 0)
-    wanted = binomial_quantile(u, pairs, p_cross)
+    return binomial_quantile(u, pairs, p_cross)
+
+
+def _cross_links(n: int, size: int, cross_links: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    wanted = _cross_link_count(n, size, cross_links, seed)
     return _distinct_cross_pairs(n, size, wanted, np.uint64(seed))
 
 
@@ -183,6 +187,58 @@ def _distinct_links(n, wi, wj, ci, cj):
     lo, hi = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
     code = np.unique(lo * n + hi)
     return code // n, code % n
+
+
+def batch_adjacency(
+    per_org: Sequence[Parameters], seeds: Sequence[int], offsets: np.ndarray, n_total: int
+) -> sparse.csr_array:
+    """The block-diagonal adjacency of many organisations at once (each as organisation_edges).
+
+    Stochastic block models are built in one compiled call for the whole batch; any
+    Watts–Strogatz organisation goes through :func:`organisation_edges`.
+    """
+    sbm = [prm.network_model != "watts_strogatz" for prm in per_org]
+    if not all(sbm):
+        edges = [organisation_edges(prm, seed) for prm, seed in zip(per_org, seeds, strict=True)]
+        return block_adjacency(edges, offsets, n_total)
+    n = np.array([prm.n_staff for prm in per_org], dtype=np.int64)
+    size = np.array([prm.department_size for prm in per_org], dtype=np.int64)
+    p_within = np.array([prm.p_within for prm in per_org], dtype=np.float64)
+    wanted = np.array(
+        [
+            _cross_link_count(prm.n_staff, prm.department_size, prm.cross_links, seed)
+            for prm, seed in zip(per_org, seeds, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    lo, hi = _sbm_batch(n, size, p_within, wanted, np.array(seeds, dtype=np.uint64), offsets)
+    index_dtype = np.int32 if max(n_total, 2 * lo.size) < 2**31 - 1 else np.int64
+    indptr, indices = _csr_of_sorted_pairs(n_total, lo, hi, np.zeros(1, dtype=index_dtype))
+    data = np.ones(indices.size, dtype=np.float64)
+    return sparse.csr_array((data, indices, indptr), shape=(n_total, n_total))
+
+
+@jit
+def _sbm_batch(n, size, p_within, wanted, seeds, offsets):
+    """Each organisation's links exactly as :func:`organisation_edges` gives them, offset, in order."""
+    parts_lo, parts_hi = [], []
+    total = 0
+    for o in range(n.size):
+        wi, wj = _within_sbm(n[o], size[o], p_within[o], seeds[o])
+        ci, cj = _distinct_cross_pairs(n[o], size[o], wanted[o], seeds[o])
+        lo, hi = _distinct_links(n[o], wi, wj, ci, cj)
+        parts_lo.append(lo + offsets[o])
+        parts_hi.append(hi + offsets[o])
+        total += lo.size
+    all_lo = np.empty(total, np.int64)
+    all_hi = np.empty(total, np.int64)
+    at = 0
+    for k in range(len(parts_lo)):
+        m = parts_lo[k].size
+        all_lo[at : at + m] = parts_lo[k]
+        all_hi[at : at + m] = parts_hi[k]
+        at += m
+    return all_lo, all_hi
 
 
 def block_adjacency(

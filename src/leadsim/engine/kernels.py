@@ -249,18 +249,24 @@ def offer_and_take_up(
     ``neighbours_led[i]``: how many of i's neighbours led last week (counted by last
     week's :func:`update_staff`, or by :func:`count_led_neighbours`).
     """
+    listed = np.empty(org_size.max() if org_size.size else 0, dtype=np.int64)
     for o in range(org_start.size):
         offer_base, takeup_base = bases[org_run[o], OFFER], bases[org_run[o], TAKEUP]
         distribution_o = distribution[o]
         sharpness_o, proof_weight_o = sharpness[o], proof_weight[o]
         trust_weight_o, dependency_weight_o = trust_weight[o], dependency_weight[o]
-        for i in range(org_start[o], org_start[o] + org_size[o]):
+        first, last = org_start[o], org_start[o] + org_size[o]
+        # who is offered, listed (without a branch per person: a guess per person costs)
+        candidates = 0
+        for i in range(first, last):
             offered[i] = rules.offer_opportunities(
                 distribution_o, access[o, role[i]], uniform_one(offer_base, keys[i])
             )
             leading[i] = False
-            if not offered[i]:
-                continue
+            listed[candidates] = i
+            candidates += offered[i]
+        for c in range(candidates):
+            i = listed[c]
             proof = rules.social_proof(neighbours_led[i], indptr[i + 1] - indptr[i])
             chance = rules.takeup_probability(
                 authority[i],
@@ -454,6 +460,18 @@ def update_staff(
     Neighbours read each other's anxiety, so it is double-buffered; every other state
     is read only by its owner, so it is updated in place after all its readers.
     """
+    # First each neighbourhood: the neighbours' mean anxiety (last week's), held in
+    # anxiety_next until the person's own update replaces it, and how many led this week.
+    # (A pass of its own: its irregular inner loop would otherwise stall the arithmetic.)
+    for i in range(anxiety.size):
+        total = 0.0
+        led = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            j = indices[k]
+            total += anxiety[j]
+            led += leading[j]
+        neighbours_led[i] = led  # also next week's social proof
+        anxiety_next[i] = rules.neighbour_mean(total, indptr[i + 1] - indptr[i], anxiety[i])
     tally[:] = 0.0
     hist[:] = 0
     for o in range(org_start.size):
@@ -486,15 +504,7 @@ def update_staff(
         conflict_peer_loss_o = conflict_peer_loss[o]
         recent_weight_o = recent_weight[o]
         for i in range(org_start[o], org_start[o] + org_size[o]):
-            degree = indptr[i + 1] - indptr[i]
-            total = 0.0
-            led = 0
-            for k in range(indptr[i], indptr[i + 1]):
-                j = indices[k]
-                total += anxiety[j]
-                led += leading[j]
-            neighbours_led[i] = led  # next week's social proof
-            neighbour_anxiety = rules.neighbour_mean(total, degree, anxiety[i])
+            neighbour_anxiety = anxiety_next[i]
             authority_before, anxiety_before = authority[i], anxiety[i]
             authority[i] = rules.update_authority(
                 authority_before,
@@ -550,7 +560,7 @@ def update_staff(
             )
             peer_trust[i] = rules.update_peer_trust(
                 peer_trust[i],
-                succeeded[i] and led > 0,
+                succeeded[i] and neighbours_led[i] > 0,
                 in_conflict[i],
                 collaboration_gain_o,
                 conflict_peer_loss_o,

@@ -145,3 +145,30 @@ def test_an_external_model_may_ask_for_the_run_seeds(lab):
     experiment, batches = _batches(path)
     runs = simulate_batch(batches[0]).runs
     assert runs["seed_seen"].tolist() == [float(r.seed % 1000) for r in expand(experiment)]
+
+
+def test_a_run_is_nonfinite_from_its_first_bad_week_over_its_organisations():
+    from leadsim.engine.metrics import METRICS, SUMMARIES
+    from leadsim.experiments.runner import _finiteness, _first_nonfinite
+
+    steps, n_org = 10, 5
+    traces = {name: np.zeros((steps, n_org)) for name in METRICS}
+    summaries = {name: np.zeros(n_org) for name in SUMMARIES}
+    traces["trust"][6, 0] = np.nan  # run A (organisations 0, 1)
+    traces["anxiety"][6, 1] = np.inf  # same week, an earlier metric: it names the problem
+    traces["dependency"][8, 1] = np.nan
+    summaries["final_trust"][2] = np.nan  # run B (organisation 2): a summary only
+    summaries["peak_anxiety"][3] = np.inf  # run C (organisations 3, 4): the earlier summary
+    summaries["final_trust"][4] = np.nan
+    problems = _first_nonfinite(traces, summaries)
+    assert _finiteness(problems, np.array([0, 1])) == (
+        "nonfinite",
+        "anxiety is not finite from week 6",
+    )
+    assert _finiteness(problems, np.array([0])) == ("nonfinite", "trust is not finite from week 6")
+    assert _finiteness(problems, np.array([2])) == ("nonfinite", "final_trust is not finite")
+    assert _finiteness(problems, np.array([3, 4])) == ("nonfinite", "peak_anxiety is not finite")
+    traces["trust"][:] = traces["anxiety"][:] = traces["dependency"][:] = 0.0
+    for values in summaries.values():
+        values[:] = 0.0
+    assert _finiteness(_first_nonfinite(traces, summaries), np.arange(5)) == ("ok", "")

@@ -236,9 +236,10 @@ def _run_engine(
         traces = series_of(engine)
         summaries = summaries_of(engine)
     rows = {}
+    problems = _first_nonfinite(traces, summaries)
     for r, plan in enumerate(plans):
         orgs = np.flatnonzero(engine.org_run == r)
-        status, error = _finiteness(traces, summaries, orgs)
+        status, error = _finiteness(problems, orgs)
         rows[plan.design.run_id] = [
             _row(plan, int(engine.org_local[o]), status, error, summaries, o) for o in orgs
         ]
@@ -248,21 +249,42 @@ def _run_engine(
     return rows, _series_frame(batch, traces, run_ids[engine.org_run], engine.org_local)
 
 
+def _first_nonfinite(
+    traces: dict[str, np.ndarray], summaries: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per organisation, the first week and metric that are not finite, and the first summary.
+
+    Metrics and summaries are given as indices in METRICS and SUMMARIES (one past the
+    end, and a week past the end, where all are finite). One pass over the batch's
+    series; a run's status is then read off its organisations.
+    """
+    steps, n_org = traces[METRICS[0]].shape
+    week = np.full(n_org, steps, dtype=np.int64)
+    metric = np.full(n_org, len(METRICS), dtype=np.int64)
+    for k, name in enumerate(METRICS):
+        bad = ~np.isfinite(traces[name])
+        if not bad.any():
+            continue
+        first = np.where(bad.any(axis=0), bad.argmax(axis=0), steps)
+        earlier = first < week  # metrics in METRICS order: ties go to the earlier metric
+        week[earlier], metric[earlier] = first[earlier], k
+    summary = np.full(n_org, len(SUMMARIES), dtype=np.int64)
+    for k, name in enumerate(SUMMARIES):
+        bad = ~np.isfinite(np.asarray(summaries[name], dtype=np.float64))
+        summary[bad & (summary == len(SUMMARIES))] = k
+    return week, metric, summary
+
+
 def _finiteness(
-    traces: dict[str, np.ndarray], summaries: dict[str, np.ndarray], orgs: np.ndarray
+    problems: tuple[np.ndarray, np.ndarray, np.ndarray], orgs: np.ndarray
 ) -> tuple[str, str]:
-    first: tuple[int, str] | None = None
-    for name in METRICS:
-        bad = ~np.isfinite(traces[name][:, orgs])
-        if bad.any():
-            week = int(np.flatnonzero(bad.any(axis=1))[0])
-            if first is None or week < first[0]:
-                first = (week, name)
-    if first is not None:
-        return NONFINITE, f"{first[1]} is not finite from week {first[0]}"
-    for name, values in summaries.items():
-        if not np.all(np.isfinite(np.asarray(values[orgs], dtype=np.float64))):
-            return NONFINITE, f"{name} is not finite"
+    """A run's status: the first metric or summary of its organisations that is not finite."""
+    week, metric, summary = (values[orgs] for values in problems)
+    if (metric < len(METRICS)).any():
+        o = np.lexsort((metric, week))[0]  # the earliest week, then the earliest metric
+        return NONFINITE, f"{METRICS[metric[o]]} is not finite from week {week[o]}"
+    if (summary < len(SUMMARIES)).any():
+        return NONFINITE, f"{SUMMARIES[int(summary.min())]} is not finite"
     return OK, ""
 
 

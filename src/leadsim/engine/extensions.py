@@ -43,11 +43,17 @@ class Extension:
         """After offers, take-up, success and conflict (steps 5–6).
 
         This week's outcomes are in ``engine.this_week`` (``offered``, ``leading``,
-        ``succeeded``, ``failed``, ``in_conflict``, ``unresolved``: staff arrays).
+        ``succeeded``, ``failed``, ``collisions``, ``in_conflict``, ``unresolved``:
+        staff arrays). Change them here, in place, to change what the staff update,
+        next week's social proof and the records see.
         """
 
     def after_staff(self, engine: Engine) -> None:
-        """After the staff update (step 7)."""
+        """After the staff update (step 7).
+
+        Changes to staff state here are seen by replanning and by the records (the
+        engine tallies the staff again after this hook when an extension defines it).
+        """
 
     def after_reflection(self, engine: Engine) -> None:
         """After reflection and replanning (step 8), before the metrics are recorded."""

@@ -206,3 +206,20 @@ def test_the_heads_step_follows_the_rules():
     assert engine.containment == pytest.approx(containment, abs=TOL)
     assert engine.distribution == pytest.approx(distribution, abs=TOL)
     assert np.array_equal(engine.distribution_before, state["distribution"])
+
+
+def test_parameters_that_differ_between_organisations_do_not_compile_the_kernels_again():
+    """Every array a kernel gets has one type, whatever the batch (a sweep's designs vary)."""
+    dispatchers = [
+        getattr(kernels, name)
+        for name in dir(kernels)
+        if hasattr(getattr(kernels, name), "signatures")
+    ]
+    Engine([RunSpec(Parameters(n_staff=30), seed=1, organisations=2)]).run(3)
+    before = {d.__name__: set(d.signatures) for d in dispatchers}
+    varied = [
+        RunSpec(Parameters(n_staff=30, **{name: FIELDS[name].default * (1 - k / 50)}), seed=k)
+        for k, name in enumerate(kernels.STAFF_PARAMETERS + kernels.LEAD_PARAMETERS)
+    ]
+    Engine(varied).run(3)
+    assert {d.__name__: set(d.signatures) for d in dispatchers} == before

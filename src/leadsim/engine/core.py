@@ -88,9 +88,11 @@ class ParamTable:
         """The value for each organisation, always an array (built once, until parameters change)."""
         if name not in self._org:
             value = self.values[name]
-            self._org[name] = np.ascontiguousarray(
-                np.broadcast_to(np.asarray(value, dtype=np.float64), (len(self.per_org),))
-            )
+            # always a fresh, writable float64 array: a read-only view (what broadcasting
+            # gives) is another type to the compiled kernels, and would compile them again
+            column = np.empty(len(self.per_org), dtype=np.float64)
+            column[:] = value
+            self._org[name] = column
         return self._org[name]
 
     def orgs(self, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:

@@ -172,3 +172,33 @@ def test_a_run_is_nonfinite_from_its_first_bad_week_over_its_organisations():
     for values in summaries.values():
         values[:] = 0.0
     assert _finiteness(_first_nonfinite(traces, summaries), np.arange(5)) == ("ok", "")
+
+
+def test_a_small_sweep_runs_in_this_process_and_a_large_one_on_every_core(lab):
+    from leadsim.experiments.sweep import STAFF_WEEKS_PER_SECOND, default_workers
+
+    def batches(replicates, n_staff, horizon):
+        path = write(
+            lab,
+            f"w{replicates}_{n_staff}.toml",
+            f"""
+            scenario = "base.toml"
+            seed = 1
+            replicates = {replicates}
+            horizon = {horizon}
+            [parameters]
+            n_staff = {n_staff}
+            [factors]
+            policy = ["integrated"]
+            """,
+        )
+        return _batches(path)[1]
+
+    small = batches(100, 60, 156)  # ~1 M staff-weeks: a pool would take longer to start
+    large = batches(50, 20_000, 156)  # ~156 M staff-weeks
+    assert sum(60 * 156 for b in small for _ in b.runs) / STAFF_WEEKS_PER_SECOND < 1
+    assert default_workers(small, cores=8) == 1
+    assert default_workers(large, cores=8) == 8
+    assert default_workers(large, cores=1) == 1
+    external = [dataclasses.replace(b, model="sweep_helpers:fragile") for b in small]
+    assert default_workers(external, cores=4) == 4  # its cost is unknown: every core

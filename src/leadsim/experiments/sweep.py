@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,7 @@ from leadsim.experiments.runner import (
     plan_runs,
     simulate_batch,
 )
-from leadsim.experiments.spec import Experiment, load_experiment
+from leadsim.experiments.spec import LEADSIM_MODEL, Experiment, load_experiment
 from leadsim.experiments.storage import RUNS, SweepError, SweepStore
 
 
@@ -88,7 +88,9 @@ def run_sweep(
         out: The results folder (new or empty; or an interrupted sweep's with ``resume``).
         executor: Where batches run (any :class:`concurrent.futures.Executor`: a Dask
             ``Client.get_executor()``, an MPI pool …). ``None``: local processes.
-        workers: Local worker processes when ``executor`` is ``None`` (default: all cores).
+        workers: Local worker processes when ``executor`` is ``None`` (default: all cores,
+            or this process alone for a sweep too small to repay starting them; see
+            :func:`default_workers`).
         batch_size: Runs per batch (default: the experiment's ``batch_size``).
         resume: Continue the sweep in ``out``: skip done batches, redo partial ones.
         progress: Show a progress bar on stderr.
@@ -123,7 +125,7 @@ def run_sweep(
         started = time.perf_counter()
         owned = executor is None
         if executor is None:
-            workers = available_cores() if workers is None else workers
+            workers = default_workers(todo, available_cores()) if workers is None else workers
             executor = local_executor(min(workers, max(len(todo), 1)))
             in_flight = in_flight or 2 * max(workers, 1)
         elif in_flight is None:
@@ -159,6 +161,34 @@ def run_sweep(
         seconds=seconds,
         status_counts=dict(store.manifest["status_counts"]),
     )
+
+
+# Starting a pool of workers costs a few seconds (each imports leadsim and readies the
+# compiled kernels); the engine advances about 10 million staff-weeks a second per core.
+POOL_START_SECONDS = 4.0
+STAFF_WEEKS_PER_SECOND = 10e6
+
+
+def default_workers(batches: Sequence[Batch], cores: int) -> int:
+    """All cores, unless the sweep is so small that this process alone finishes sooner.
+
+    The work is estimated as staff × organisations × weeks over the runs; a pool pays
+    when ``work/rate > POOL_START_SECONDS + work/(cores·rate)``. External models' cost
+    is unknown: they always get every core.
+    """
+    if cores <= 1:
+        return 1
+    if any(batch.model != LEADSIM_MODEL for batch in batches):
+        return cores
+    work = sum(
+        plan.spec.params.n_staff * plan.organisations * batch.horizon
+        for batch in batches
+        for plan in batch.runs
+        if plan.spec is not None
+    )
+    alone = work / STAFF_WEEKS_PER_SECOND
+    pooled = POOL_START_SECONDS + work / (cores * STAFF_WEEKS_PER_SECOND)
+    return cores if pooled < alone else 1
 
 
 def _with_batch_size(experiment: Experiment, batch_size: int) -> Experiment:
@@ -375,8 +405,3 @@ def runs_table(out: str | Path) -> pd.DataFrame:
     if store.manifest.get("status") == "complete" and path.is_file():
         return pd.read_parquet(path)
     return store.gather_runs()
-
-
-def default_workers() -> int:
-    """Local worker processes by default: every core this process may use."""
-    return available_cores()

@@ -49,7 +49,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=_count, metavar="N", help="local worker processes (default: all cores)"
+        "--workers",
+        type=_count,
+        metavar="N",
+        help="local worker processes (default: all cores, or this process for a small sweep)",
     )
     where.add_argument(
         "--scheduler",

@@ -322,6 +322,8 @@ def array_bytes(value: object) -> int:
 
 def engine_memory(n_staff: int) -> dict:
     """State bytes per staff member (Σ nbytes) and tracemalloc figures, at ``n_staff``."""
+    import leadsim.engine.compiled  # noqa: F401  (kernels loaded before tracing: not state)
+
     gc.collect()
     tracemalloc.start()
     engine = Engine([RunSpec(Parameters(n_staff=n_staff), BASE_SEED)])

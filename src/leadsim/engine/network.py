@@ -214,7 +214,7 @@ def batch_adjacency(
     lo, hi = _sbm_batch(n, size, p_within, wanted, np.array(seeds, dtype=np.uint64), offsets)
     index_dtype = np.int32 if max(n_total, 2 * lo.size) < 2**31 - 1 else np.int64
     indptr, indices = _csr_of_sorted_pairs(n_total, lo, hi, np.zeros(1, dtype=index_dtype))
-    data = np.ones(indices.size, dtype=np.float64)
+    data = np.ones(indices.size, dtype=np.int8)  # a link is a 1: one byte, not eight
     return sparse.csr_array((data, indices, indptr), shape=(n_total, n_total))
 
 
@@ -265,7 +265,7 @@ def block_adjacency(
         code = np.unique(lo * n_total + hi)
         lo, hi = code // n_total, code % n_total
     indptr, indices = _csr_of_sorted_pairs(n_total, lo, hi, np.zeros(1, dtype=index_dtype))
-    data = np.ones(indices.size, dtype=np.float64)
+    data = np.ones(indices.size, dtype=np.int8)  # a link is a 1: one byte, not eight
     return sparse.csr_array((data, indices, indptr), shape=(n_total, n_total))
 
 

@@ -223,3 +223,46 @@ def test_parameters_that_differ_between_organisations_do_not_compile_the_kernels
     ]
     Engine(varied).run(3)
     assert {d.__name__: set(d.signatures) for d in dispatchers} == before
+
+
+_INTERPRETED = """
+import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore", RuntimeWarning)  # the uint64 hash wraps on purpose
+from leadsim.engine import Engine, RunSpec
+from leadsim.engine.core import series_of
+from leadsim.params import Parameters
+engine = Engine([RunSpec(Parameters(n_staff=25, approach="cycles", cycle_length=3), seed=9,
+                         organisations=2)])
+engine.run(7)
+import numba
+from leadsim.engine import kernels
+assert numba.config.DISABLE_JIT and not hasattr(kernels.update_staff, "signatures")
+json.dump({k: v.tolist() for k, v in series_of(engine).items()}, sys.stdout)
+"""
+
+
+def test_the_kernels_run_as_plain_python_with_the_same_results():
+    """NUMBA_DISABLE_JIT=1 runs every kernel as Python, to step through: the same bits."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from leadsim.engine.core import series_of
+
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", _INTERPRETED], env=env, capture_output=True, text=True, check=True
+    )
+    interpreted = json.loads(out.stdout)
+    engine = Engine(
+        [
+            RunSpec(
+                Parameters(n_staff=25, approach="cycles", cycle_length=3), seed=9, organisations=2
+            )
+        ]
+    )
+    engine.run(7)
+    for name, series in series_of(engine).items():
+        assert series.tolist() == interpreted[name], name

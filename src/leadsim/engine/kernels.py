@@ -10,7 +10,8 @@ numpy calls and their temporaries (issue 5; ``benchmarks/README.md`` has the fig
 Nothing here decides what happens: the rules do, and the random numbers are the
 counter-based ones of :mod:`leadsim.engine.random` (the same bits as its numpy
 ``uniform``). With ``NUMBA_DISABLE_JIT=1`` these run as ordinary Python, to step
-through in a debugger.
+through in a debugger, with the very same results (a test checks it); numpy then warns
+that the uint64 hash overflows, which it does on purpose.
 
 Parameters arrive one array per organisation (``p[o]``); staff find theirs through
 ``org[i]``. Sums over an organisation's staff run over its contiguous block in index

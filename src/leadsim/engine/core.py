@@ -144,12 +144,6 @@ class Engine:
             for event in run.events:
                 self._events[event.step].append((r, event))
         self.records: list[StepRecord] = []
-        # the staff update tallies the staff as it goes; tally again only after a hook
-        # that may change their state
-        self._changes_staff = {
-            phase: any(_overrides(extension, phase) for extension in self.extensions)
-            for phase in ("after_staff", "after_reflection")
-        }
         self._tally = np.zeros((self.n_org, kernels.TALLY_COLUMNS))
         self._hist = np.zeros((self.n_org, MAX_WINDOW + 1), dtype=np.int64)
         self.event_log: list[tuple[int, int, Event]] = []  # (step, organisation, event)
@@ -472,14 +466,18 @@ class Engine:
             self.reflecting,
         )
         self._extend("after_staff")  # 7.
-        if self._changes_staff["after_staff"]:
+        if self._may_change_staff("after_staff"):
             self._tally_staff()
         self._reflect_and_replan(self.reflecting)  # 8.
         self._extend("after_reflection")
-        if self._changes_staff["after_reflection"]:
+        if self._may_change_staff("after_reflection"):
             self._tally_staff()
         self._observe()  # 9.
         self.t += 1
+
+    def _may_change_staff(self, phase: str) -> bool:
+        """Whether an extension acts at ``phase``, after the staff update has tallied them."""
+        return any(_overrides(extension, phase) for extension in self.extensions)
 
     def _tally_staff(self) -> None:
         """Tally the staff again, after an extension that may have changed their state."""
@@ -778,10 +776,6 @@ def _overrides(extension: object, phase: str) -> bool:
     """Whether ``extension`` does something at ``phase`` (not the base class's no-op)."""
     hook = getattr(type(extension), phase, None) or getattr(extension, phase, None)
     return hook is not None and hook is not getattr(Extension, phase)
-
-
-def _at(value: float | np.ndarray, index: np.ndarray) -> float | np.ndarray:
-    return value if np.isscalar(value) else value[index]
 
 
 def _as_org(value: float | np.ndarray, orgs: np.ndarray) -> np.ndarray:

@@ -13,9 +13,13 @@ counter-based ones of :mod:`leadsim.engine.random` (the same bits as its numpy
 through in a debugger, with the very same results (a test checks it); numpy then warns
 that the uint64 hash overflows, which it does on purpose.
 
-Parameters arrive one array per organisation (``p[o]``); staff find theirs through
-``org[i]``. Sums over an organisation's staff run over its contiguous block in index
-order, so a run's results are bit-identical alone and inside any batch.
+Parameters arrive one array per organisation (``p[o]``), in the order of the
+``*_PARAMETERS`` name tuples beside each kernel; staff find theirs through ``org[i]``,
+or through their organisation's contiguous block. Sums over an organisation's staff
+run over that block in index order, so a run's results are bit-identical alone and
+inside any batch. The argument lists are long on purpose: each kernel names every
+array it reads and writes, so the data flow of a week can be read off its calls in
+:mod:`leadsim.engine.core`.
 """
 
 from __future__ import annotations

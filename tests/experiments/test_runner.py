@@ -175,7 +175,7 @@ def test_a_run_is_nonfinite_from_its_first_bad_week_over_its_organisations():
 
 
 def test_a_small_sweep_runs_in_this_process_and_a_large_one_on_every_core(lab):
-    from leadsim.experiments.sweep import STAFF_WEEKS_PER_SECOND, default_workers
+    from leadsim.experiments.sweep import default_workers
 
     def batches(replicates, n_staff, horizon):
         path = write(
@@ -196,7 +196,6 @@ def test_a_small_sweep_runs_in_this_process_and_a_large_one_on_every_core(lab):
 
     small = batches(100, 60, 156)  # ~1 M staff-weeks: a pool would take longer to start
     large = batches(50, 20_000, 156)  # ~156 M staff-weeks
-    assert sum(60 * 156 for b in small for _ in b.runs) / STAFF_WEEKS_PER_SECOND < 1
     assert default_workers(small, cores=8) == 1
     assert default_workers(large, cores=8) == 8
     assert default_workers(large, cores=1) == 1

@@ -289,7 +289,6 @@ class Engine:
             for run, local in zip(self.org_run, self.org_local, strict=True)
         ]
         self.adjacency = batch_adjacency(self.p.per_org, seeds, self.org_start, self.n_staff)
-        self.degree = np.diff(self.adjacency.indptr).astype(np.int32)
 
     def _init_leaders(self) -> None:
         m = self.n_org
@@ -349,6 +348,11 @@ class Engine:
         # Staff of an organisation are contiguous: each segment is summed on its own, in
         # the same order whatever else the batch holds (bit-identical alone or batched).
         return np.add.reduceat(np.asarray(values, dtype=np.float64), self.org_start)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Each person's number of links (derived from the network, not kept)."""
+        return np.diff(self.adjacency.indptr)
 
     @property
     def local_index(self) -> np.ndarray:

@@ -54,16 +54,7 @@ class Purpose(IntEnum):
 def mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser over a uint64 array (wrapping arithmetic), on a copy."""
     z = np.array(z, dtype=np.uint64, copy=True)
-    return _mix_inplace(z)
-
-
-def _mix_inplace(z: np.ndarray) -> np.ndarray:
-    z ^= z >> _S30
-    z *= _M1
-    z ^= z >> _S27
-    z *= _M2
-    z ^= z >> _S31
-    return z
+    return mix_one(z)  # on an array, mix_one's augmented assignments work in place
 
 
 def stream_base(seeds: np.ndarray, step: int, purpose: Purpose | np.ndarray) -> np.ndarray:
@@ -85,7 +76,7 @@ def agent_keys(local_index: np.ndarray) -> np.ndarray:
 
 def uniform(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Uniform floats in [0, 1), one per key; ``base`` is per key (or a scalar array)."""
-    z = _mix_inplace(base + keys)  # a fresh array: mixed in place, no temporaries
+    z = mix_one(base + keys)  # a fresh array: mixed in place, no temporaries
     z >>= _S11
     out = z.astype(np.float64)
     out *= _TO_UNIT
@@ -97,7 +88,7 @@ def uniform(base: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 @register_jitable
 def mix_one(z: np.uint64) -> np.uint64:
-    """SplitMix64's finaliser of one uint64: the same bits as :func:`mix`."""
+    """SplitMix64's finaliser of one uint64, or of a uint64 array in place (wrapping)."""
     z ^= z >> _S30
     z *= _M1
     z ^= z >> _S27

@@ -83,3 +83,18 @@ def test_user_errors_are_one_line_without_traceback(args, expected):
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("leadsim: error:") and expected in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_run_out_that_is_a_file_or_cannot_be_made_is_one_line(tmp_path, capsys):
+    existing = tmp_path / "taken.txt"
+    existing.write_text("not a folder")
+    assert main(["run", "integrated", "--steps", "2", "--out", str(existing)]) == 2
+    assert capsys.readouterr().err == (
+        f"leadsim: error: --out: {existing} is a file; allowed: a folder (new or existing)\n"
+    )
+    beneath = existing / "results"
+    assert main(["run", "integrated", "--steps", "2", "--out", str(beneath)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"leadsim: error: --out: cannot make {beneath} (Not a directory)")
+    assert err.count("\n") == 1
+    assert existing.read_text() == "not a folder"

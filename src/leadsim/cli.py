@@ -37,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from leadsim.simulate import simulate
 
     scenario = find_scenario(args.scenario)
+    out = None if args.out is None else _out_folder(args.out)  # before the simulation
     result = simulate(scenario, seed=args.seed, steps=args.steps)
     seed = scenario.seed if args.seed is None else args.seed
     steps = scenario.horizon if args.steps is None else args.steps
@@ -53,20 +54,43 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{prefix}{verdict}; final distribution index {row.final_distribution_index:.2f}; "
             f"peak staff anxiety {row.peak_anxiety:.2f}"
         )
-    if args.out is not None:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         stem = scenario.name
-        result.metrics.to_parquet(out / f"{stem}_metrics.parquet", index=False)
-        result.metrics.to_csv(out / f"{stem}_metrics.csv", index=False)
-        result.summary.to_csv(out / f"{stem}_summary.csv", index=False)
-        (out / f"{stem}_events.json").write_text(
-            json.dumps([{"step": s, "organisation": o, "event": e} for s, o, e in result.events])
-        )
-        fig = run_figure(result.metrics, result.events, result.reversions(), scenario.title)
-        fig.savefig(out / f"{stem}.png", dpi=110)
+        try:
+            result.metrics.to_parquet(out / f"{stem}_metrics.parquet", index=False)
+            result.metrics.to_csv(out / f"{stem}_metrics.csv", index=False)
+            result.summary.to_csv(out / f"{stem}_summary.csv", index=False)
+            (out / f"{stem}_events.json").write_text(
+                json.dumps(
+                    [{"step": s, "organisation": o, "event": e} for s, o, e in result.events]
+                )
+            )
+            fig = run_figure(result.metrics, result.events, result.reversions(), scenario.title)
+            fig.savefig(out / f"{stem}.png", dpi=110)
+        except OSError as err:
+            raise ValueError(
+                f"--out: cannot write in {out} ({err.strerror or err}); allowed: a folder "
+                "you can write to"
+            ) from None
         print(f"wrote {out / f'{stem}_metrics.parquet'}, .csv, _summary.csv and {stem}.png")
     return 0
+
+
+def _out_folder(text: str) -> Path:
+    """The folder ``--out`` names, made if new; one line if it is a file or cannot be written."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {text} is a file; allowed: a folder (new or existing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(
+            f"--out: cannot make {text} ({err.strerror or err}); allowed: a folder (new or "
+            "existing) you can write to"
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out: {text} is not writable; allowed: a folder you can write to")
+    return out
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

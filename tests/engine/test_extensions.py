@@ -7,7 +7,7 @@ import pytest
 
 from leadsim.engine import Engine, Extension, RunSpec
 from leadsim.engine.core import series_of
-from leadsim.engine.extensions import load_extension
+from leadsim.engine.extensions import extension_class, load_extension
 from leadsim.params import Parameters
 
 RUN = RunSpec(Parameters(policy="integrated", approach="cycles", n_staff=40), seed=11)
@@ -75,10 +75,25 @@ def test_an_extension_that_does_nothing_changes_nothing():
 
 def test_load_extension_by_reference_and_its_errors():
     assert isinstance(load_extension("leadsim.engine.extensions:Extension"), Extension)
-    with pytest.raises(ValueError, match=r"not 'package\.module:ClassName'"):
+    assert extension_class("leadsim.engine.extensions:Extension") is Extension
+    with pytest.raises(ValueError, match=r"^extension: 'nonsense' is not 'package\.module:"):
         load_extension("nonsense")
-    with pytest.raises(ValueError, match="cannot load"):
+    with pytest.raises(ValueError, match=r"^extension: cannot load .*Missing"):
         load_extension("leadsim.engine.extensions:Missing")
+    with pytest.raises(ValueError, match=r"cannot load 'no_such_module:Rule' \(No module"):
+        load_extension("no_such_module:Rule")
+
+
+@pytest.mark.parametrize(
+    "reference", ["os:abort", "builtins:input", "collections:OrderedDict", "leadsim.engine:Engine"]
+)
+def test_only_an_extension_subclass_is_loaded_by_reference(reference):
+    """Anything else is refused in one line and never called (os:abort would end the tests)."""
+    expected = f"extension: {reference!r} is not an Extension subclass; allowed: a subclass of "
+    for load in (extension_class, load_extension):
+        with pytest.raises(ValueError) as info:
+            load(reference)
+        assert str(info.value).startswith(expected) and "\n" not in str(info.value)
 
 
 class Watches(Extension):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
+import signal
 
 import pandas as pd
 
+from leadsim.engine.extensions import Extension
+from leadsim.experiments import external_model
 
+
+@external_model
 def fragile(points):
     """y = x, except that x = 3 raises and x = 4 gives a non-finite output."""
     ys = []
@@ -17,6 +23,21 @@ def fragile(points):
     return pd.DataFrame({"y": ys})
 
 
+@external_model
+def dies_once(points):
+    """y = 2x, but the worker process is killed (SIGKILL) at x = 7 while a marker file exists.
+
+    The marker is named by ``LEADSIM_TEST_KILL`` and removed before the kill, so the
+    same sweep resumed afterwards runs through.
+    """
+    marker = os.environ.get("LEADSIM_TEST_KILL")
+    if marker and any(point["x"] == 7 for point in points) and os.path.exists(marker):
+        os.remove(marker)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return pd.DataFrame({"y": [point["x"] * 2.0 for point in points]})
+
+
+@external_model
 def seeded(points, seeds):
     """Echoes each run's seed (checks that seeds reach a model that asks for them)."""
     return pd.DataFrame(
@@ -24,7 +45,7 @@ def seeded(points, seeds):
     )
 
 
-class RebuildContainmentInReflection:
+class RebuildContainmentInReflection(Extension):
     """An extension (leadsim.engine.extensions): reflection weeks rebuild containment."""
 
     def after_reflection(self, engine):

@@ -5,10 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from experiment_files import write
 
-from leadsim.experiments import expand, load_experiment, run_seeds
-from leadsim.experiments.design import design_points
+from leadsim.experiments import ExperimentError, expand, load_experiment, run_seeds
+from leadsim.experiments.design import (
+    check_design_size,
+    count_points,
+    design_points,
+    design_size,
+)
 
 
 def test_a_grid_is_the_product_of_its_factors_last_fastest(grid):
@@ -73,6 +79,35 @@ def test_sample_sizes_follow_salib(lab):
     assert len(design_points(_sampled(lab, "sobol", "second_order = true"))) == 16 * (2 * 3 + 2)
     assert len(design_points(_sampled(lab, "morris"))) == 16 * (3 + 1)
     assert len(expand(_sampled(lab, "lhs"))) == 32
+
+
+@pytest.mark.parametrize(
+    ("method", "extra"),
+    [("lhs", ""), ("sobol", ""), ("sobol", "second_order = true"), ("morris", "")],
+)
+def test_the_design_size_is_counted_without_expanding_and_matches_salib(lab, method, extra):
+    experiment = _sampled(lab, method, extra)
+    assert count_points(experiment) == len(design_points(experiment))
+    assert design_size(experiment) == len(expand(experiment))
+
+
+def test_a_grid_size_is_the_product_of_value_counts_times_replicates(grid):
+    experiment = load_experiment(grid)
+    assert count_points(experiment) == 8 and design_size(experiment) == 24 == len(
+        expand(experiment)
+    )
+    assert check_design_size(experiment, max_runs=24) == 24
+    with pytest.raises(ExperimentError) as info:
+        check_design_size(experiment, max_runs=23)
+    assert str(info.value) == (
+        f"{grid}: design: 24 runs (8 points × 3 replicates) is over the limit of 23 runs; "
+        "allowed: at most 23 (raise it with --max-runs N)"
+    )
+
+
+def test_the_first_points_expand_as_in_the_whole_design(grid, lab):
+    for experiment in (load_experiment(grid), _sampled(lab, "sobol")):
+        assert expand(experiment, 3) == expand(experiment)[: 3 * experiment.replicates]
 
 
 def test_samples_lie_in_their_ranges_and_integers_are_whole(lab):

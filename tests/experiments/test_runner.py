@@ -175,9 +175,10 @@ def test_a_run_is_nonfinite_from_its_first_bad_week_over_its_organisations():
 
 
 def test_a_small_sweep_runs_in_this_process_and_a_large_one_on_every_core(lab):
+    from leadsim.experiments.plan import plan_sweep
     from leadsim.experiments.sweep import default_workers
 
-    def batches(replicates, n_staff, horizon):
+    def plan(replicates, n_staff, horizon):
         path = write(
             lab,
             f"w{replicates}_{n_staff}.toml",
@@ -192,12 +193,13 @@ def test_a_small_sweep_runs_in_this_process_and_a_large_one_on_every_core(lab):
             policy = ["integrated"]
             """,
         )
-        return _batches(path)[1]
+        return plan_sweep(load_experiment(path))
 
-    small = batches(100, 60, 156)  # ~1 M staff-weeks: a pool would take longer to start
-    large = batches(50, 20_000, 156)  # ~156 M staff-weeks
-    assert default_workers(small, cores=8) == 1
-    assert default_workers(large, cores=8) == 8
-    assert default_workers(large, cores=1) == 1
-    external = [dataclasses.replace(b, model="sweep_helpers:fragile") for b in small]
-    assert default_workers(external, cores=4) == 4  # its cost is unknown: every core
+    small = plan(100, 60, 156)  # ~1 M staff-weeks: a pool would take longer to start
+    large = plan(50, 20_000, 156)  # ~156 M staff-weeks
+    assert default_workers(small, small.batches, cores=8) == 1
+    assert default_workers(large, large.batches, cores=8) == 8
+    assert default_workers(large, large.batches, cores=1) == 1
+    external = dataclasses.replace(small.experiment, model="sweep_helpers:fragile")
+    external_plan = dataclasses.replace(small, experiment=external)
+    assert default_workers(external_plan, small.batches, cores=4) == 4  # cost unknown: every core

@@ -178,6 +178,14 @@ BAD = {
         '[factors]\ncontainment = [0.5]\n[report]\nheatmap = ["containment", "pressure_baseline"]',
         "report.heatmap: 'pressure_baseline' is not a factor",
     ),
+    "heatmap of one factor twice": (
+        '[factors]\npolicy = ["delegating"]\n[report]\nheatmap = ["policy", "policy"]',
+        "report.heatmap: 'policy' is given twice; allowed: two different factors",
+    ),
+    "malformed extension": (
+        'extensions = ["leadsim.engine.extensions:Extension", "os.abort"]\n[factors]\ncontainment = [0.5]',
+        "extensions[1]: 'os.abort' is not 'package.module:ClassName'",
+    ),
     "replicates zero": (
         "replicates = 0\n[factors]\ncontainment = [0.5]",
         "replicates: 0 is not allowed; a whole number from 1",

@@ -40,7 +40,10 @@ def test_a_sweep_writes_runs_series_and_manifest(reference):
     assert len(series) == 24 * 6
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert manifest["batches_done"] == list(range(6))
+    log = [json.loads(line) for line in (out / "receipts.jsonl").read_text().splitlines()]
+    assert log[0]["sweep_id"] == manifest["sweep_id"]  # a header, then a receipt per batch
+    assert sorted(receipt["batch"] for receipt in log[1:]) == list(range(6))
+    assert sum(receipt["runs"] for receipt in log[1:]) == 24
     assert manifest["design"]["runs"] == 24 and manifest["design"]["batches"] == 6
     assert (
         manifest["experiment"]["sha256"]

@@ -43,11 +43,33 @@ def test_a_dry_run_prints_the_design_and_writes_nothing(lab, capsys):
     )
     assert main(["sweep", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "2 points × 2 replicates = 4 runs of 30 weeks in 2 batches of at most 100" in out
+    assert "2 points × 2 replicates = 4 runs of 30 weeks in 1 batches of at most 100" in out
     assert "2 runs would be invalid, for instance run 2: tolerance_low: 0.6 is above" in out
     assert sorted(p.name for p in lab.iterdir()) == ["base.toml", "e.toml"]
     assert main(["sweep", str(path)]) == 2
     assert "--out: missing" in capsys.readouterr().err
+
+
+def test_a_dry_run_checks_the_first_points_and_says_so(lab, capsys, monkeypatch):
+    path = lab / "e.toml"
+    path.write_text(
+        'scenario = "base.toml"\nseed = 1\nreplicates = 2\n[factors]\n'
+        "n_staff = [12, 16]\ntolerance_low = [0.3, 0.6]\n"
+    )
+    assert main(["sweep", str(path), "--dry-run", "--batch-size", "3"]) == 0
+    full = capsys.readouterr().out.splitlines()
+    assert full[0].endswith(
+        "4 points × 2 replicates = 8 runs of 30 weeks in 4 batches of at most 3"
+    )
+    assert full[1].startswith("4 runs would be invalid, for instance run 2: tolerance_low: 0.6")
+    assert main(["sweep", str(path), "--out", str(lab / "out"), "--batch-size", "3"]) == 0
+    assert "8 runs in 4 batches: 4 invalid, 4 ok" in capsys.readouterr().out  # as the dry run said
+    monkeypatch.setattr("leadsim.experiments.cli.DRY_RUN_POINTS", 1)
+    assert main(["sweep", str(path), "--dry-run", "--batch-size", "3"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "checked the parameters of the first 1 of 4 points; the others are checked as their "
+        "runs start"
+    ]
 
 
 def test_workers_and_scheduler_exclude_each_other(grid, capsys):

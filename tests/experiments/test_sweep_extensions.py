@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from experiment_files import GRID, write
 
-from leadsim.experiments import ExperimentError, load_experiment, run_sweep
+from leadsim.experiments import ExperimentError, SweepError, load_experiment, run_sweep
+from leadsim.experiments.references import resolve_extension
 
 
 def test_a_no_op_extension_leaves_results_identical_and_a_real_one_changes_them(lab):
@@ -30,9 +31,22 @@ def test_a_no_op_extension_leaves_results_identical_and_a_real_one_changes_them(
     )
 
 
-def test_an_extension_that_cannot_load_is_a_one_line_error(lab):
+def test_an_extension_that_cannot_load_is_refused_when_the_sweep_starts(lab):
+    """The file names it in the right form, so it loads; resolving it is one line."""
     bad = write(lab, "bad.toml", 'extensions = ["no_such_module:Rule"]\n' + GRID)
-    with pytest.raises(ExperimentError) as err:
-        load_experiment(bad)
+    assert load_experiment(bad).extensions == ("no_such_module:Rule",)
+    with pytest.raises(ValueError) as err:
+        resolve_extension("no_such_module:Rule")
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(
+        "extension: cannot load 'no_such_module:Rule'"
+    )
+
+
+def test_a_sweep_with_an_extension_that_cannot_load_stops_in_one_line(lab):
+    bad = write(lab, "bad.toml", 'extensions = ["no_such_module:Rule"]\n' + GRID)
+    with pytest.raises((ExperimentError, SweepError)) as err:
+        run_sweep(bad, lab / "out", workers=1)
     message = str(err.value)
     assert "\n" not in message and "extensions[0]" in message and "bad.toml" in message
+    assert "no_such_module:Rule" in message

@@ -19,18 +19,22 @@ containment::
 Pass extensions as ``Engine(runs, extensions=[...])``,
 ``LeadershipModel(..., extensions=[...])``, ``simulate(..., extensions=[...])``, or in
 an experiment file as ``extensions = ["package.module:ClassName"]`` (built with no
-arguments in each worker).
+arguments in each worker). A class named in a file must subclass :class:`Extension`:
+a reference reaches only what was written for leadsim, never ``os:abort``.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leadsim.engine.core import Engine
 
 PHASES: tuple[str, ...] = ("after_leader", "after_outcomes", "after_staff", "after_reflection")
+# "package.module:name": a dotted module path, a colon, an identifier (checked as text only).
+REFERENCE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*:[^\W\d]\w*")
 
 
 class Extension:
@@ -59,15 +63,48 @@ class Extension:
         """After reflection and replanning (step 8), before the metrics are recorded."""
 
 
-def load_extension(reference: str) -> object:
-    """Build an extension from ``"package.module:ClassName"`` (called with no arguments)."""
-    module_name, _, attribute = reference.partition(":")
-    if not module_name or not attribute:
+def import_reference(reference: str, what: str, form: str) -> Any:
+    """The object that ``"package.module:name"`` names: its module imported, nothing called.
+
+    Args:
+        reference: the text, as in an experiment file.
+        what: the field, first in an error (``extension``, ``model``).
+        form: the form the field expects, for an error (``'module:function'``).
+
+    Raises:
+        ValueError: one line, if the text is malformed or does not load.
+    """
+    if not REFERENCE.fullmatch(reference):
         raise ValueError(
-            f"extension: {reference!r} is not 'package.module:ClassName'; allowed: an importable class"
+            f"{what}: {reference!r} is not {form}; allowed: a dotted module path, a colon "
+            "and a name"
         )
+    module_name, _, attribute = reference.partition(":")
     try:
-        factory = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError) as err:
-        raise ValueError(f"extension: cannot load {reference!r} ({err})") from None
-    return factory()
+        return getattr(importlib.import_module(module_name), attribute)
+    except Exception as err:  # the module's own code may raise anything while it loads
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        raise ValueError(f"{what}: cannot load {reference!r} ({reason})") from None
+
+
+def extension_class(reference: str) -> type[Extension]:
+    """The :class:`Extension` subclass named by ``"package.module:ClassName"`` (not built).
+
+    Raises:
+        ValueError: one line, if the reference does not load or names anything else.
+    """
+    target = import_reference(reference, "extension", "'package.module:ClassName'")
+    if not (isinstance(target, type) and issubclass(target, Extension)):
+        raise ValueError(
+            f"extension: {reference!r} is not an Extension subclass; allowed: a subclass of "
+            "leadsim.engine.extensions.Extension"
+        )
+    return target
+
+
+def load_extension(reference: str) -> Extension:
+    """Build the extension ``"package.module:ClassName"`` names (with no arguments).
+
+    Only a subclass of :class:`Extension` is built (:func:`extension_class`).
+    """
+    return extension_class(reference)()

@@ -11,6 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+# Design points whose parameters a dry run checks (about 0.2 ms each); the rest are
+# checked as their runs start.
+DRY_RUN_POINTS = 10_000
+
 
 def _count(text: str) -> int:
     try:
@@ -43,7 +47,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
             "and a manifest to --out. See docs/experiments.md."
         ),
     )
-    sweep.add_argument("experiment", help="an experiment file (TOML)")
+    sweep.add_argument("experiment", nargs="?", help="an experiment file (TOML); not with --verify")
+    sweep.add_argument(
+        "--verify",
+        metavar="DIR",
+        help=(
+            "check a sweep's results folder through (every part against its checksum, "
+            "every run exactly once, runs.parquet against the manifest) and say what is wrong"
+        ),
+    )
     sweep.add_argument(
         "--out", metavar="DIR", help="the results folder (required but for --dry-run)"
     )
@@ -71,6 +83,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--dry-run",
         action="store_true",
         help="validate the file and print the design's size and batches; simulate nothing",
+    )
+    sweep.add_argument(
+        "--max-runs",
+        type=_count,
+        metavar="N",
+        help=(
+            "refuse a design of more than N runs before expanding it "
+            "(default: 10,000,000; a design is held in memory)"
+        ),
     )
     sweep.add_argument(
         "--progress",
@@ -105,23 +126,44 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a sweep and print what it did."""
+    from leadsim.experiments.design import DEFAULT_MAX_RUNS, check_design_size
     from leadsim.experiments.spec import load_experiment
     from leadsim.experiments.sweep import dask_executor, run_sweep
 
+    if args.verify:
+        from leadsim.experiments.storage import SweepError
+        from leadsim.experiments.sweep import verify_sweep
+
+        if args.experiment or args.out:
+            raise SweepError(
+                "--verify DIR: takes no experiment file and no --out; allowed: --verify DIR alone"
+            )
+        print(verify_sweep(args.verify))
+        return 0
+    if not args.experiment:
+        from leadsim.experiments.storage import SweepError
+
+        raise SweepError("sweep: give an experiment file (or --verify DIR)")
     if args.dry_run:
         return _dry_run(args)
     if not args.out:
         from leadsim.experiments.storage import SweepError
 
         raise SweepError("--out: missing; give the results folder (only --dry-run goes without)")
+    max_runs = DEFAULT_MAX_RUNS if args.max_runs is None else args.max_runs
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     options = {"batch_size": args.batch_size, "resume": args.resume, "progress": progress}
     if args.scheduler:
-        load_experiment(args.experiment)  # a mistake in the file shows before connecting
+        # a mistake in the file, or a design too large, shows before connecting
+        check_design_size(load_experiment(args.experiment), max_runs)
         with dask_executor(args.scheduler) as executor:
-            summary = run_sweep(args.experiment, args.out, executor=executor, **options)
+            summary = run_sweep(
+                args.experiment, args.out, executor=executor, max_runs=max_runs, **options
+            )
     else:
-        summary = run_sweep(args.experiment, args.out, workers=args.workers, **options)
+        summary = run_sweep(
+            args.experiment, args.out, workers=args.workers, max_runs=max_runs, **options
+        )
     counts = ", ".join(f"{n} {status}" for status, n in summary.status_counts.items())
     rate = f", {summary.runs_per_second:.1f} runs/s" if summary.batches_run else ""
     skipped = summary.batches - summary.batches_run
@@ -135,28 +177,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _dry_run(args: argparse.Namespace) -> int:
-    """Print what a sweep would do: runs, batches and the runs the model would refuse."""
+    """Print what a sweep would do: runs, batches and the runs the model would refuse.
+
+    The design's size is checked before anything is expanded; the parameters of the
+    first :data:`DRY_RUN_POINTS` design points are checked, one point at a time.
+    """
     from dataclasses import replace
 
-    from leadsim.experiments.design import expand
-    from leadsim.experiments.runner import make_batches, plan_runs
+    from leadsim.experiments.design import DEFAULT_MAX_RUNS, check_design_size, expand
+    from leadsim.experiments.plan import plan_sweep
+    from leadsim.experiments.runner import plan_runs
     from leadsim.experiments.spec import load_experiment
 
     experiment = load_experiment(args.experiment)
     if args.batch_size:
         experiment = replace(experiment, batch_size=args.batch_size)
-    designs = expand(experiment)
-    plans = plan_runs(experiment, designs)
-    batches = make_batches(experiment, plans, experiment.batch_size)
-    points = len(designs) // experiment.replicates
+    check_design_size(experiment, DEFAULT_MAX_RUNS if args.max_runs is None else args.max_runs)
+    plan = plan_sweep(experiment)  # the sweep's own batches
+    checked = min(plan.points, DRY_RUN_POINTS) if experiment.uses_engine else plan.points
+    plans = plan_runs(experiment, expand(experiment, checked))
     names = experiment.factor_names
     over = ", ".join(names) if len(names) <= 6 else f"{len(names)} factors"
     print(
         f"{experiment.name}: {experiment.method} over {over}; "
-        f"{points} points × {experiment.replicates} replicates = {len(designs)} runs of "
-        f"{experiment.horizon} weeks in {len(batches)} batches of at most {experiment.batch_size}"
+        f"{plan.points} points × {experiment.replicates} replicates = {plan.runs} runs of "
+        f"{experiment.horizon} weeks in {len(plan.batches)} batches of at most "
+        f"{experiment.batch_size}"
     )
-    refused = [plan for plan in plans if plan.error]
+    if checked < plan.points:
+        print(f"checked the parameters of the first {checked:,} of {plan.points:,} points; "
+              "the others are checked as their runs start")  # fmt: skip
+    refused = [run for run in plans if run.error]
     if refused:
         print(f"{len(refused)} runs would be invalid, for instance run "
               f"{refused[0].design.run_id}: {refused[0].error}")  # fmt: skip

@@ -11,6 +11,7 @@ draw their points with SALib's ``sample`` functions, seeded from the master seed
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +19,15 @@ from typing import Any
 import numpy as np
 
 from leadsim.engine.random import mix
-from leadsim.experiments.spec import Experiment
+from leadsim.experiments.spec import Experiment, ExperimentError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _SWEEP = np.uint64(0x5EED5EED5EED5EED)  # keeps run seeds apart from the engine's own streams
 _SAMPLER = np.uint64(0x5A3B1E5A3B1E5A3B)  # and SALib's sampler seed apart from both
 _HALF = np.uint64(1)  # drop one bit: seeds stay below 2**63, as scenarios require
+# The most runs a sweep expands unless told otherwise (--max-runs): a design is a list of
+# runs held in memory, some hundreds of bytes each, before any run starts.
+DEFAULT_MAX_RUNS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -90,13 +94,53 @@ def sample_matrix(experiment: Experiment) -> np.ndarray:
     raise ValueError(f"design.method: {experiment.method!r} draws no sample")
 
 
-def design_points(experiment: Experiment) -> list[dict[str, Any]]:
-    """The design's points: one dict of factor values each, in run order."""
+def count_points(experiment: Experiment) -> int:
+    """The number of design points, by arithmetic on the file (nothing drawn or listed).
+
+    A grid has the product of its factors' value counts; over ``D`` factors Sobol has
+    ``samples·(D + 2)`` points (``samples·(2D + 2)`` with second order), Morris
+    ``samples·(D + 1)``, LHS ``samples``: the rows of :func:`sample_matrix`.
+    """
+    n_factors = len(experiment.factors)
+    if experiment.method == "grid":
+        return math.prod(len(f.values) for f in experiment.factors)
+    if experiment.method == "sobol":
+        return experiment.samples * (
+            2 * n_factors + 2 if experiment.second_order else n_factors + 2
+        )
+    if experiment.method == "morris":
+        return experiment.samples * (n_factors + 1)
+    return experiment.samples
+
+
+def design_size(experiment: Experiment) -> int:
+    """The number of runs of the design, points × replicates, without expanding it."""
+    return count_points(experiment) * experiment.replicates
+
+
+def check_design_size(experiment: Experiment, max_runs: int = DEFAULT_MAX_RUNS) -> int:
+    """The design's number of runs, refused before anything is allocated if over ``max_runs``.
+
+    Raises:
+        ExperimentError: one line with the number of runs and the limit.
+    """
+    runs = design_size(experiment)
+    if runs > max_runs:
+        raise ExperimentError(
+            f"{experiment.path}: design: {runs:,} runs ({count_points(experiment):,} points × "
+            f"{experiment.replicates:,} replicates) is over the limit of {max_runs:,} runs; "
+            f"allowed: at most {max_runs:,} (raise it with --max-runs N)"
+        )
+    return runs
+
+
+def design_points(experiment: Experiment, limit: int | None = None) -> list[dict[str, Any]]:
+    """The design's points (the first ``limit`` of them): one dict of factor values each."""
     if experiment.method == "grid":
         names = experiment.factor_names
-        values = [f.values for f in experiment.factors]
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
-    matrix = sample_matrix(experiment)
+        combos = itertools.islice(itertools.product(*(f.values for f in experiment.factors)), limit)
+        return [dict(zip(names, combo, strict=True)) for combo in combos]
+    matrix = sample_matrix(experiment)[:limit]
     points = []
     for row in matrix:
         point = {}
@@ -106,11 +150,14 @@ def design_points(experiment: Experiment) -> list[dict[str, Any]]:
     return points
 
 
-def expand(experiment: Experiment) -> list[RunDesign]:
-    """Every run of the design, in order: points × replicates, each with its seed."""
-    points = design_points(experiment)
+def expand(experiment: Experiment, points: int | None = None) -> list[RunDesign]:
+    """Every run of the design (of its first ``points`` points), in order, with its seed.
+
+    Call :func:`check_design_size` first: the runs are all held in memory.
+    """
+    chosen = design_points(experiment, points)
     replicates = experiment.replicates
-    n_runs = len(points) * replicates
+    n_runs = len(chosen) * replicates
     index = np.arange(n_runs, dtype=np.int64)
     by = index % replicates if experiment.common_random_numbers else index
     seeds = run_seeds(experiment.seed, by)
@@ -119,7 +166,7 @@ def expand(experiment: Experiment) -> list[RunDesign]:
             run_id=i,
             point=i // replicates,
             replicate=i % replicates,
-            factors=points[i // replicates],
+            factors=chosen[i // replicates],
             seed=int(seeds[i]),
         )
         for i in range(n_runs)

@@ -15,7 +15,6 @@ culprit gets status ``error``.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import time
 from collections import defaultdict
@@ -34,6 +33,7 @@ from leadsim.engine.extensions import load_extension
 from leadsim.engine.metrics import METRICS, SUMMARIES
 from leadsim.events import Event, EventError, make_event
 from leadsim.experiments.design import RunDesign
+from leadsim.experiments.references import resolve_model
 from leadsim.experiments.spec import LEADSIM_MODEL, Experiment, setting_kind
 from leadsim.params import FIELD_NAMES, ParameterError
 
@@ -96,16 +96,21 @@ class BatchResult:
 # --- planning -------------------------------------------------------------------------------
 
 
-def plan_runs(experiment: Experiment, designs: Sequence[RunDesign]) -> list[RunPlan]:
+def plan_runs(
+    experiment: Experiment,
+    designs: Sequence[RunDesign],
+    cache: dict[int, tuple[Any, int, tuple[Event, ...], str]] | None = None,
+) -> list[RunPlan]:
     """Build each run's engine input from the base scenario, fixed settings and factors.
 
-    Parameters are validated here, once per design point: a combination the model
-    refuses (``tolerance_low`` above ``tolerance_high``, say) makes the run ``invalid``
-    with the one-line reason, and the sweep goes on.
+    Parameters are validated here, once per design point (``cache`` keeps them across
+    calls, by point): a combination the model refuses (``tolerance_low`` above
+    ``tolerance_high``, say) makes the run ``invalid`` with the one-line reason, and
+    the sweep goes on.
     """
     if not experiment.uses_engine:
         return [RunPlan(design, None, 1) for design in designs]
-    cache: dict[int, tuple[Any, int, tuple[Event, ...], str]] = {}
+    cache = {} if cache is None else cache
     plans = []
     for design in designs:
         if design.point not in cache:
@@ -157,29 +162,41 @@ def make_batches(experiment: Experiment, plans: Sequence[RunPlan], batch_size: i
     for plan in plans:
         size = plan.spec.params.n_staff if plan.spec is not None else 0
         groups[size, plan.organisations].append(plan)
-    kinds = tuple(
-        (name, setting_kind(name).__name__ if experiment.uses_engine else "float")
-        for name in experiment.factor_names
-    )
+    kinds = factor_kinds(experiment)
     chunks = [
         members[k : k + batch_size]
         for members in groups.values()
         for k in range(0, len(members), batch_size)
     ]
     chunks.sort(key=lambda chunk: chunk[0].design.run_id)
-    return [
-        Batch(
-            batch_id=b,
-            model=experiment.model,
-            horizon=experiment.horizon,
-            series_metrics=experiment.series_metrics,
-            series_every=experiment.series_every,
-            factor_kinds=kinds,
-            runs=tuple(chunk),
-            extensions=experiment.extensions,
-        )
-        for b, chunk in enumerate(chunks)
-    ]
+    return [batch_of(experiment, b, chunk, kinds) for b, chunk in enumerate(chunks)]
+
+
+def factor_kinds(experiment: Experiment) -> tuple[tuple[str, str], ...]:
+    """Each factor's name and value type (``float``, ``int``, ``bool`` or ``str``)."""
+    return tuple(
+        (name, setting_kind(name).__name__ if experiment.uses_engine else "float")
+        for name in experiment.factor_names
+    )
+
+
+def batch_of(
+    experiment: Experiment,
+    batch_id: int,
+    plans: Sequence[RunPlan],
+    kinds: tuple[tuple[str, str], ...] | None = None,
+) -> Batch:
+    """A batch of planned runs of ``experiment`` (runs of one size, in run order)."""
+    return Batch(
+        batch_id=batch_id,
+        model=experiment.model,
+        horizon=experiment.horizon,
+        series_metrics=experiment.series_metrics,
+        series_every=experiment.series_every,
+        factor_kinds=factor_kinds(experiment) if kinds is None else kinds,
+        runs=tuple(plans),
+        extensions=experiment.extensions,
+    )
 
 
 # --- simulating -----------------------------------------------------------------------------
@@ -382,12 +399,6 @@ def _call_model(function: Callable[..., Any], plans: Sequence[RunPlan]) -> list[
     if clash:
         raise ValueError(f"the model's output {clash[0]!r} clashes with a run column")
     return [{str(k): float(v) for k, v in record.items()} for record in frame.to_dict("records")]
-
-
-def resolve_model(reference: str) -> Callable[..., Any]:
-    """The function named by ``"module:function"``."""
-    module, _, name = reference.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def _runs_frame(batch: Batch, rows: list[dict[str, Any]]) -> pd.DataFrame:

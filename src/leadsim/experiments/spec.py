@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from leadsim.config import MAX_HORIZON, MAX_ORGANISATIONS, ScenarioError, find_scenario
+from leadsim.engine.extensions import REFERENCE
 from leadsim.engine.metrics import METRICS, SUMMARIES
 from leadsim.events import Event, EventError, make_event
 from leadsim.params import (
@@ -218,7 +219,7 @@ class _Reader:
         return ExperimentError(f"{self.path}: {where}: {what}")
 
     def extensions(self, engine: bool) -> tuple[str, ...]:
-        """Extension classes to add to the engine, checked to load here (fail early)."""
+        """Extension classes to add to the engine: their form only (resolved when runs start)."""
         refs = self.data.get("extensions", [])
         if not refs:
             return ()
@@ -226,20 +227,20 @@ class _Reader:
             raise self.fail("extensions", "only the leadsim model takes extensions")
         if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
             raise self.fail("extensions", "expected a list of 'package.module:ClassName' texts")
-        from leadsim.engine.extensions import load_extension
-
         for k, ref in enumerate(refs):
-            try:
-                load_extension(ref)
-            except ValueError as err:
-                raise self.fail(f"extensions[{k}]", str(err).removeprefix("extension: ")) from None
+            if not REFERENCE.fullmatch(ref):
+                raise self.fail(
+                    f"extensions[{k}]",
+                    f"{ref!r} is not 'package.module:ClassName'; allowed: a dotted module "
+                    "path, a colon and a class name",
+                )
         return tuple(refs)
 
     def experiment(self) -> Experiment:
         data = self.data
         self.known(data, _TOP_LEVEL, "")
         model = self.text(data, "model", LEADSIM_MODEL)
-        if model != LEADSIM_MODEL and not re.fullmatch(r"[\w.]+:\w+", model):
+        if model != LEADSIM_MODEL and not REFERENCE.fullmatch(model):
             raise self.fail("model", f"{model!r} is not 'leadsim' or 'module:function'")
         engine = model == LEADSIM_MODEL
         scenario, scenario_ref = self.scenario(engine)
@@ -452,6 +453,11 @@ class _Reader:
                     )
         if lists["heatmap"] and len(lists["heatmap"]) != 2:
             raise self.fail("report.heatmap", "expected two factors: [x, y]")
+        if len(set(lists["heatmap"])) == 1:
+            raise self.fail(
+                "report.heatmap",
+                f"{lists['heatmap'][0]!r} is given twice; allowed: two different factors",
+            )
         if engine:
             for name in lists["outcomes"]:
                 if name not in SUMMARIES:

@@ -1,15 +1,19 @@
 """Sweeps and replays: the experiment system's two entry points from Python.
 
-``run_sweep`` expands an experiment into runs, batches them, dispatches the batches
-to an executor and records each batch as it completes; ``replay`` re-simulates one
-run of a finished (or interrupted) sweep alone and checks it against the record.
+``run_sweep`` plans an experiment's batches (with array operations: nothing per run),
+sends them to an executor as compact recipes grouped into tasks, and records each
+batch's receipt as it comes back; the workers simulate and write the results
+themselves. ``replay`` re-simulates one run of a finished (or interrupted) sweep alone
+and checks it against the record; ``verify_sweep`` checks a results folder through.
 """
 
 from __future__ import annotations
 
 import contextlib
+import pickle
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
@@ -19,10 +23,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadsim.experiments.design import RunDesign, expand
+from leadsim.experiments.design import DEFAULT_MAX_RUNS, RunDesign, check_design_size
+from leadsim.experiments.plan import (
+    BatchRecipe,
+    SweepPlan,
+    batch_of_run,
+    plan_sweep,
+    recipe_designs,
+)
 from leadsim.experiments.runner import (
-    Batch,
-    BatchResult,
     InProcessExecutor,
     available_cores,
     local_executor,
@@ -30,8 +39,9 @@ from leadsim.experiments.runner import (
     plan_runs,
     simulate_batch,
 )
-from leadsim.experiments.spec import LEADSIM_MODEL, Experiment, load_experiment
-from leadsim.experiments.storage import RUNS, SweepError, SweepStore
+from leadsim.experiments.spec import LEADSIM_MODEL, Experiment, ExperimentError, load_experiment
+from leadsim.experiments.storage import RUNS, SweepError, SweepStore, assemble_task, file_error
+from leadsim.experiments.worker import Receipt, SweepJob, run_task
 
 
 @dataclass(frozen=True)
@@ -44,27 +54,27 @@ class SweepSummary:
     batches_run: int
     seconds: float
     status_counts: dict[str, int]
+    runs_run: int = 0
 
     @property
     def runs_per_second(self) -> float:
         """Runs simulated by this call per second of wall time."""
-        done = self.runs * self.batches_run / max(self.batches, 1)
-        return done / self.seconds if self.seconds > 0 else float("nan")
+        return self.runs_run / self.seconds if self.seconds > 0 else float("nan")
 
 
-def design_record(experiment: Experiment, designs: list[RunDesign], batches: list[Batch]) -> dict:
+def design_record(experiment: Experiment, plan: SweepPlan) -> dict:
     """The design as the manifest records it."""
     return {
         "model": experiment.model,
         "method": experiment.method,
         "factors": list(experiment.factor_names),
-        "points": len({d.point for d in designs}),
+        "points": plan.points,
         "replicates": experiment.replicates,
-        "runs": len(designs),
+        "runs": plan.runs,
         "horizon": experiment.horizon,
         "seed": experiment.seed,
-        "batch_size": experiment.batch_size,
-        "batches": len(batches),
+        "batch_size": plan.batch_size,
+        "batches": len(plan.batches),
         "series_every": experiment.series_every,
         "series_metrics": list(experiment.series_metrics),
     }
@@ -80,6 +90,8 @@ def run_sweep(
     resume: bool = False,
     progress: bool = False,
     in_flight: int | None = None,
+    max_runs: int | None = None,
+    workers_write: bool | None = None,
 ) -> SweepSummary:
     """Simulate every run of an experiment and record the results in ``out``.
 
@@ -92,75 +104,203 @@ def run_sweep(
             or this process alone for a sweep too small to repay starting them; see
             :func:`default_workers`).
         batch_size: Runs per batch (default: the experiment's ``batch_size``).
-        resume: Continue the sweep in ``out``: skip done batches, redo partial ones.
+        resume: Continue the sweep in ``out``: check every finished batch against its
+            receipt, redo those that fail and those not finished.
         progress: Show a progress bar on stderr.
-        in_flight: Batches submitted ahead of completion (default: twice the local
-            workers; 512 for another executor, whose size is not known here).
+        in_flight: Tasks submitted ahead of completion (default: twice the workers).
+        max_runs: Refuse a design of more runs than this (default:
+            :data:`~leadsim.experiments.design.DEFAULT_MAX_RUNS`), before drawing it.
+        workers_write: Whether workers write their results into ``out`` themselves
+            (they need to see the folder) or send them back to be written here.
+            ``None``: each worker writes where it sees the folder.
 
     Returns:
         A summary: runs, batches, time and status counts.
 
     Raises:
-        ExperimentError: The experiment file is invalid.
-        SweepError: ``out`` holds another sweep, or the experiment changed since it began.
+        ExperimentError: The experiment file is invalid, or names code leadsim cannot use.
+        SweepError: ``out`` holds another sweep, or the experiment changed since it began,
+            or a file cannot be written (one line each; finished batches are kept).
     """
     experiment = load_experiment(experiment_file)
     if batch_size is not None:
         experiment = _with_batch_size(experiment, batch_size)
+    check_design_size(experiment, DEFAULT_MAX_RUNS if max_runs is None else max_runs)
     store = SweepStore(out)
-    if resume and store.exists():
+    store.prepare()
+    if resume and store.exists() and batch_size is None:
         recorded = store.read()["design"]["batch_size"]
-        if batch_size is None and recorded != experiment.batch_size:
+        if recorded != experiment.batch_size:
             experiment = _with_batch_size(experiment, recorded)
-    designs = expand(experiment)
-    batches = make_batches(experiment, plan_runs(experiment, designs), experiment.batch_size)
-    design = design_record(experiment, designs, batches)
-    if not resume or not store.exists():
-        store.create(experiment, design)
+    check_references(experiment)  # a run is about to start: resolve what the file names
+    plan = plan_sweep(experiment)
+    design = design_record(experiment, plan)
+    series = bool(experiment.uses_engine and experiment.series_every and experiment.series_metrics)
     with store.lock():
-        if resume:
-            store.resume(experiment, design)
-            store.clean_partial()
-        todo = [batch for batch in batches if batch.batch_id not in store.done]
+        _open_for_writing(store, experiment, design, resume)
+        store.keep_verified(plan.batches, series)
+        todo = [batch for batch in plan.batches if batch.batch_id not in store.records]
+        if todo and store.manifest.get("status") != "running":
+            store.manifest["status"] = "running"
+            _save(store)
         started = time.perf_counter()
-        owned = executor is None
-        if executor is None:
-            workers = default_workers(todo, available_cores()) if workers is None else workers
-            executor = local_executor(min(workers, max(len(todo), 1)))
-            in_flight = in_flight or 2 * max(workers, 1)
-        elif in_flight is None:
-            in_flight = 512
-        if isinstance(executor, InProcessExecutor):
-            in_flight = 1  # it runs a batch as it is submitted: write each before the next
-        n_done = sum(len(b.runs) for b in batches if b.batch_id in store.done)
-        try:
-            with _progress(len(designs), n_done, progress) as bar:
-                for result in _dispatch(executor, todo, in_flight):
-                    store.write_batch(result.batch_id, result.runs, result.series, result.seconds)
-                    bar.update(int(result.runs["run_id"].nunique()))
-        finally:
-            if owned:
-                executor.shutdown(wait=True, cancel_futures=True)
+        runs_todo = sum(batch.size for batch in todo)
+        assembled = None
+        if todo:
+            with _executor(executor, workers, plan, todo) as (pool, n_workers):
+                _run_batches(store, plan, todo, pool, n_workers, in_flight, progress, workers_write)
+                assembled = _assemble_remotely(store, plan, pool)
         seconds = time.perf_counter() - started
-        runs_this_call = sum(len(b.runs) for b in todo)
         store.finish(
+            plan.batches,
+            plan.runs,
             {
                 "last_call": {
                     "batches_run": len(todo),
-                    "runs_run": runs_this_call,
+                    "runs_run": runs_todo,
                     "seconds": round(seconds, 3),
-                    "runs_per_second": round(runs_this_call / seconds, 2) if seconds else None,
+                    "runs_per_second": round(runs_todo / seconds, 2) if seconds else None,
                 }
-            }
+            },
+            assembled,
         )
     return SweepSummary(
         out=Path(out),
-        runs=len(designs),
-        batches=len(batches),
+        runs=plan.runs,
+        batches=len(plan.batches),
         batches_run=len(todo),
         seconds=seconds,
         status_counts=dict(store.manifest["status_counts"]),
+        runs_run=runs_todo,
     )
+
+
+def _save(store: SweepStore) -> None:
+    try:
+        store.save()
+    except OSError as err:
+        raise file_error(store.manifest_path, "write the manifest", err) from None
+
+
+def _open_for_writing(
+    store: SweepStore, experiment: Experiment, design: dict, resume: bool
+) -> None:
+    """Start a sweep in ``store``, or reopen the one there to resume it."""
+    if store.exists():
+        if not resume:
+            store.read()
+            old = store.manifest.get("experiment", {}).get("path")
+            raise SweepError(
+                f"{store.root}: holds a sweep of {old} already; add --resume to continue it, "
+                "or choose another --out"
+            )
+        store.read()
+        store.check_resumable(experiment, design)
+    elif not store.is_empty():
+        if not (resume and store.holds_results()):
+            hint = (
+                " (a sweep's results without its manifest: add --resume to recover them)"
+                if store.holds_results()
+                else ""
+            )
+            raise SweepError(f"{store.root}: not an empty folder{hint}; choose another --out")
+        store.recover(experiment, design)
+    else:
+        store.create(experiment, design, uuid.uuid4().hex)
+
+
+def check_references(experiment: Experiment) -> None:
+    """Resolve the extensions and external model the experiment names, calling nothing.
+
+    Raises:
+        ExperimentError: One line naming the file, the field and what is allowed.
+    """
+    from leadsim.experiments.references import resolve_extension, resolve_model
+
+    for k, reference in enumerate(experiment.extensions):
+        try:
+            resolve_extension(reference)
+        except ValueError as err:
+            message = str(err).removeprefix("extension: ")
+            raise ExperimentError(f"{experiment.path}: extensions[{k}]: {message}") from None
+    if not experiment.uses_engine:
+        try:
+            resolve_model(experiment.model)
+        except ValueError as err:
+            message = str(err).removeprefix("model: ")
+            raise ExperimentError(f"{experiment.path}: model: {message}") from None
+
+
+@contextlib.contextmanager
+def _executor(
+    executor: Executor | None, workers: int | None, plan: SweepPlan, todo: list[BatchRecipe]
+) -> Iterator[tuple[Executor, int]]:
+    """The executor to use and how many tasks it runs at once; a local pool is shut after."""
+    if executor is not None:
+        yield executor, _executor_workers(executor)
+        return
+    workers = default_workers(plan, todo, available_cores()) if workers is None else workers
+    workers = min(workers, max(len(plan.tasks(todo, workers)), 1))
+    pool = local_executor(workers)
+    try:
+        yield pool, workers
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_batches(
+    store: SweepStore,
+    plan: SweepPlan,
+    todo: list[BatchRecipe],
+    executor: Executor,
+    workers: int,
+    in_flight: int | None,
+    progress: bool,
+    workers_write: bool | None,
+) -> None:
+    """Dispatch the batches to do as tasks and record their receipts as they come back."""
+    if isinstance(executor, InProcessExecutor):
+        in_flight = 1  # it runs a task as it is submitted: record each before the next
+    in_flight = in_flight or 2 * max(workers, 1)
+    job = SweepJob(
+        store.manifest["sweep_id"], str(store.root.resolve()), plan.experiment, workers_write
+    )
+    blob = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    tasks = plan.tasks(todo, workers)
+    done = plan.runs - sum(batch.size for batch in todo)
+    with store.appending(), _progress(plan.runs, done, progress) as bar:
+        call = (
+            uuid.uuid4().hex
+        )  # workers cache the job by call: a copied folder has the same sweep id
+        for receipts in _dispatch(executor, tasks, in_flight, call, blob):
+            store.record(receipts)
+            bar.update(sum(receipt.runs for receipt in receipts))
+
+
+def _assemble_remotely(
+    store: SweepStore, plan: SweepPlan, executor: Executor
+) -> tuple[int, str] | None:
+    """Have a worker assemble runs.parquet (None: this process must, as it runs them itself)."""
+    if isinstance(executor, InProcessExecutor):
+        return None
+    future = executor.submit(
+        assemble_task,
+        str(store.root.resolve()),
+        store.manifest["sweep_id"],
+        plan.batches,
+        plan.runs,
+    )
+    try:
+        return future.result()
+    except SweepError:
+        raise
+    except OSError as err:
+        raise file_error(err.filename or store.root / RUNS, "write runs.parquet", err) from None
+    except Exception as err:
+        raise SweepError(
+            f"{store.root / RUNS}: a worker could not assemble it ({_lost((), err)}); "
+            "every batch is kept: rerun with --resume"
+        ) from None
 
 
 # Starting a pool of workers costs a few seconds (each imports leadsim and readies the
@@ -169,26 +309,47 @@ POOL_START_SECONDS = 4.0
 STAFF_WEEKS_PER_SECOND = 10e6
 
 
-def default_workers(batches: Sequence[Batch], cores: int) -> int:
+def default_workers(plan: SweepPlan, batches: Sequence[BatchRecipe], cores: int) -> int:
     """All cores, unless the sweep is so small that this process alone finishes sooner.
 
-    The work is estimated as staff × organisations × weeks over the runs; a pool pays
-    when ``work/rate > POOL_START_SECONDS + work/(cores·rate)``. External models' cost
-    is unknown: they always get every core.
+    The work is estimated as runs × staff × organisations × weeks, with a run's size
+    its scenario's (or the mean of a factor's values); a pool pays when
+    ``work/rate > POOL_START_SECONDS + work/(cores·rate)``. External models' cost is
+    unknown: they always get every core.
     """
+    experiment = plan.experiment
     if cores <= 1:
         return 1
-    if any(batch.model != LEADSIM_MODEL for batch in batches):
+    if experiment.model != LEADSIM_MODEL:
         return cores
-    work = sum(
-        plan.spec.params.n_staff * plan.organisations * batch.horizon
-        for batch in batches
-        for plan in batch.runs
-        if plan.spec is not None
-    )
+    runs = sum(batch.size for batch in batches)
+    work = runs * _typical(experiment, "n_staff") * _typical(experiment, "organisations")
+    work *= experiment.horizon
     alone = work / STAFF_WEEKS_PER_SECOND
     pooled = POOL_START_SECONDS + work / (cores * STAFF_WEEKS_PER_SECOND)
     return cores if pooled < alone else 1
+
+
+def _typical(experiment: Experiment, name: str) -> float:
+    """A setting's value in a typical run: fixed, or the mean of the factor's values."""
+    for factor in experiment.factors:
+        if factor.name == name:
+            if factor.sampled:
+                return (float(factor.low) + float(factor.high)) / 2
+            return float(np.mean(factor.values))
+    if name in experiment.settings:
+        return float(experiment.settings[name])
+    scenario = experiment.scenario
+    return float(scenario.organisations if name == "organisations" else scenario.params.n_staff)
+
+
+def _executor_workers(executor: Executor) -> int:
+    """How many tasks another executor runs at once, where it says (a Dask client does)."""
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            return max(1, sum(client.nthreads().values()))
+    return 16
 
 
 def _with_batch_size(experiment: Experiment, batch_size: int) -> Experiment:
@@ -199,37 +360,78 @@ def _with_batch_size(experiment: Experiment, batch_size: int) -> Experiment:
     return replace(experiment, batch_size=batch_size)
 
 
-def _dispatch(executor: Executor, batches: list[Batch], in_flight: int) -> Iterator[BatchResult]:
-    """Submit batches (at most ``in_flight`` ahead) and yield results as they complete."""
-    queue = iter(batches)
-    pending: dict[Future, Batch] = {}
+def _dispatch(
+    executor: Executor,
+    tasks: list[tuple[BatchRecipe, ...]],
+    in_flight: int,
+    job_id: str,
+    job: bytes,
+) -> Iterator[list[Receipt]]:
+    """Submit tasks (at most ``in_flight`` ahead) and yield their receipts as they complete.
+
+    When a task fails, no more are sent; those already running are waited for and their
+    receipts yielded (nothing finished is lost), then the failure is raised in one line.
+    """
+    queue = iter(tasks)
+    pending: dict[Future, tuple[BatchRecipe, ...]] = {}
+    failure: tuple[tuple[BatchRecipe, ...], BaseException] | None = None
 
     def fill() -> None:
-        while len(pending) < in_flight:
-            batch = next(queue, None)
-            if batch is None:
+        while failure is None and len(pending) < in_flight:
+            task = next(queue, None)
+            if task is None:
                 return
-            pending[executor.submit(simulate_batch, batch)] = batch
+            pending[executor.submit(run_task, job_id, job, task)] = task
 
     try:
         fill()
         while pending:
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=lambda f: pending[f].batch_id):
-                batch = pending.pop(future)
-                try:
-                    result = future.result()
-                except Exception as err:
-                    raise SweepError(
-                        f"batch {batch.batch_id} (runs {batch.run_ids[0]}–{batch.run_ids[-1]}) "
-                        f"was lost: {type(err).__name__}: {err}; finished batches are kept: "
-                        "rerun with --resume"
-                    ) from err
-                yield result
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                if future.cancelled():
+                    continue
+                error = future.exception()
+                if error is not None:
+                    if failure is None:
+                        failure = (task, error)
+                        for other in pending:
+                            other.cancel()
+                    continue
+                yield future.result()
             fill()
     finally:
         for future in pending:
             future.cancel()
+    if failure is not None:
+        raise _lost(*failure)
+
+
+def _lost(task: tuple[BatchRecipe, ...], error: BaseException) -> SweepError:
+    """One line for a task that failed: which batches, why, and what to do."""
+    if isinstance(error, SweepError):
+        return error
+    if isinstance(error, OSError) and error.errno is not None:
+        return file_error(error.filename or "a batch's results", "write a batch's results", error)
+    if not task:
+        name = type(error).__name__
+        return SweepError(f"{name}: {str(error).splitlines()[0] if str(error) else ''}")
+    first, last = task[0], task[-1]
+    which = (
+        f"batch {first.batch_id}"
+        if len(task) == 1
+        else (f"batches {first.batch_id}–{last.batch_id}")
+    )
+    name = type(error).__name__
+    if name in ("BrokenProcessPool", "KilledWorker"):
+        why = "a worker process died (killed, or out of memory)"
+    else:
+        text = str(error).splitlines()[0] if str(error) else ""
+        why = f"{name}: {text}" if text else name
+    return SweepError(
+        f"{which} (runs {first.start}–{last.stop - 1}) lost: {why}; finished batches are "
+        "kept: rerun with --resume"
+    )
 
 
 @contextlib.contextmanager
@@ -304,15 +506,33 @@ def open_sweep(out: str | Path) -> tuple[SweepStore, Experiment]:
 
     The experiment file and the base scenario file are read from their copies in the
     folder, so a sweep replays and reports the same when the originals have since
-    changed, moved or gone.
+    changed, moved or gone; a copy that does not match the hash the sweep recorded is
+    refused (a tampered folder runs nothing it names).
     """
     store = SweepStore(out)
     manifest = store.read()
+    store.check_snapshots()
     experiment = load_experiment(
         manifest["experiment"]["path"], text=store.snapshot(), scenario=store.scenario_snapshot()
     )
     batch_size = manifest["design"]["batch_size"]
     return store, _with_batch_size(experiment, batch_size)
+
+
+def verify_sweep(out: str | Path) -> str:
+    """Check a finished sweep's folder through; one line on what is right.
+
+    Checks the experiment's copy against its hash, every batch's parts against their
+    receipts (checksum, batch id and rows in the part's metadata), that every run
+    appears exactly once, and ``runs.parquet`` against the hash the manifest recorded.
+
+    Raises:
+        SweepError: One line on the first thing wrong, and what to do.
+    """
+    store, experiment = open_sweep(out)
+    plan = plan_sweep(experiment)
+    series = bool(experiment.uses_engine and experiment.series_every and experiment.series_metrics)
+    return store.verify(plan.batches, plan.runs, series)
 
 
 def replay(out: str | Path, run_id: int) -> Replay:
@@ -324,25 +544,22 @@ def replay(out: str | Path, run_id: int) -> Replay:
     from dataclasses import replace
 
     store, experiment = open_sweep(out)
-    designs = expand(experiment)
-    if not 0 <= run_id < len(designs):
-        raise SweepError(f"run {run_id}: no such run; allowed: 0 to {len(designs) - 1}")
-    plans = plan_runs(experiment, designs)
-    batch_of = {
-        rid: batch.batch_id
-        for batch in make_batches(experiment, plans, experiment.batch_size)
-        for rid in batch.run_ids
-    }
-    batch_id = batch_of[run_id]
+    plan = plan_sweep(experiment)
+    if not 0 <= run_id < plan.runs:
+        raise SweepError(f"run {run_id}: no such run; allowed: 0 to {plan.runs - 1}")
+    recipe = batch_of_run(plan, run_id)
+    batch_id = recipe.batch_id
     if batch_id not in store.done:
         raise SweepError(f"run {run_id}: its batch {batch_id} has not finished; resume the sweep")
-    plan = plans[run_id]
-    alone = make_batches(experiment, [plan], 1)[0]
+    design = next(d for d in recipe_designs(experiment, recipe) if d.run_id == run_id)
+    plan_ = plan_runs(experiment, [design])[0]
+    alone = make_batches(experiment, [plan_], 1)[0]
     full = replace(alone, series_every=1 if experiment.uses_engine else 0)
     if experiment.uses_engine:
         from leadsim.engine.metrics import METRICS
 
         full = replace(full, series_metrics=METRICS)
+    check_references(experiment)
     result = simulate_batch(full)
     recorded_runs = pd.read_parquet(store.runs_path(batch_id))
     recorded_runs = recorded_runs[recorded_runs["run_id"] == run_id].reset_index(drop=True)
@@ -358,18 +575,18 @@ def replay(out: str | Path, run_id: int) -> Replay:
         kept = kept[list(recorded_series.columns)].reset_index(drop=True)
         differences += _compare(kept, recorded_series, "series")
     events = ()
-    if plan.spec is not None:
+    if plan_.spec is not None:
         events = tuple(
             (event.step, o, event.label())
-            for event in plan.spec.events
+            for event in plan_.spec.events
             if event.kind != "set" or not experiment.ramps
             for o in (
-                range(plan.organisations) if event.organisation is None else [event.organisation]
+                range(plan_.organisations) if event.organisation is None else [event.organisation]
             )
         )
     return Replay(
         experiment,
-        plan.design,
+        plan_.design,
         result.runs,
         result.series,
         recorded_runs,
@@ -399,9 +616,14 @@ def _compare(new: pd.DataFrame, old: pd.DataFrame, what: str) -> list[str]:
 
 def runs_table(out: str | Path) -> pd.DataFrame:
     """The runs of a sweep: ``runs.parquet``, or the finished batches' if it is unfinished."""
-    store = SweepStore(out)
-    store.read()
+    store, experiment = open_sweep(out)
     path = store.root / RUNS
-    if store.manifest.get("status") == "complete" and path.is_file():
+    if store.manifest.get("status") == "complete":
+        if not store.runs_complete():
+            raise SweepError(
+                f"{path}: missing or does not match the sha256 the manifest recorded; "
+                "rerun the sweep with --resume to assemble it again"
+            )
         return pd.read_parquet(path)
-    return store.gather_runs()
+    plan = plan_sweep(experiment)
+    return store.gather_runs(plan.batches, plan.runs)

@@ -304,3 +304,36 @@ def test_a_killed_worker_is_one_line_and_loses_nothing_finished(tmp_path):
     assert runs["run_id"].tolist() == list(range(24))
     assert (runs["y"] == 2 * runs["x"]).all()
     assert verify_sweep(out).startswith(f"{out}: verified: 24 runs in 24 batches")
+
+
+def test_a_file_too_large_for_the_disk_is_one_line_then_resumes(reference, tmp_path):
+    """A real write failure (the kernel's EFBIG under a file-size limit) while a part is written."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    grid, _, _ = reference
+    out = tmp_path / "limited"
+
+    def small_files_only():  # parts are ~14 kB, the manifest and log ~2 kB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    command = [sys.executable, "-m", "leadsim", "sweep", str(grid), "--out", str(out),
+               "--workers", "1", "--no-progress"]  # fmt: skip
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, preexec_fn=small_files_only
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"leadsim: error: {out / 'batches' / 'runs-000000.parquet'}: cannot write a batch's "
+        "results (File too large); free some space, then rerun with --resume (finished "
+        "batches are kept)\n"
+    )
+    assert not list(out.rglob("*.tmp"))  # no half-written file left behind
+    summary = run_sweep(grid, out, workers=1, resume=True)
+    assert summary.batches_run == 6
+    _same_as_reference(reference, out)

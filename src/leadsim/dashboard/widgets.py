@@ -70,17 +70,17 @@ class DownloadWidget(ipyvuetify.VuetifyTemplate):
     filename = traitlets.Unicode("leadsim.dat").tag(sync=True)
     mime = traitlets.Unicode("application/octet-stream").tag(sync=True)
     asked = traitlets.Bool(False).tag(sync=True)
-    data = traitlets.Bytes(None, allow_none=True).tag(sync=True)
+    content = traitlets.Bytes(None, allow_none=True).tag(sync=True)
     make = traitlets.Callable(None, allow_none=True)
 
     def vue_prepare(self, *_: Any) -> None:
         """The button was clicked: make the file and send it."""
         if self.make is not None:
-            self.data = self.make()
+            self.content = self.make()
 
     def vue_saved(self, *_: Any) -> None:
         """The browser saved the file: forget it."""
-        self.data = None
+        self.content = None
 
 
 def as_json(data: Any) -> str:

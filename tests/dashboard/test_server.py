@@ -56,3 +56,59 @@ def test_the_dashboard_command_is_registered_with_port_and_host():
 def test_the_printed_address_is_one_a_browser_can_open():
     assert server.address("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
     assert server.address("0.0.0.0", 80) == "http://127.0.0.1:80/"
+
+
+WARM_CHECK = """
+import numba
+from leadsim.dashboard.server import configure, warm_up
+configure()
+warm_up()
+from leadsim.engine import kernels
+def signatures():
+    return {name: len(getattr(kernels, name).signatures) for name in dir(kernels)
+            if isinstance(getattr(kernels, name), numba.core.registry.CPUDispatcher)}
+before = signatures()
+# a first visitor: the default page's session, played and drawn
+from leadsim.config import find_scenario
+from leadsim.dashboard import payloads
+from leadsim.dashboard.app import DEFAULT_SCENARIO
+from leadsim.dashboard.session import Session, Setup
+session = Session(Setup.of(find_scenario(DEFAULT_SCENARIO)))
+for week in range(12):
+    session.step()
+    side = session.sides[0]
+    payloads.series_frame(side, 0, 0, week + 1)
+    payloads.network_frame(side, 0)
+    payloads.radar_frame(side, 0)
+after = signatures()
+print(sum(before.values()), sorted(k for k in after if after[k] != before[k]))
+"""
+
+
+def test_the_server_readies_what_a_first_visitor_needs_before_it_serves():
+    """After warm_up, a first page's weeks compile nothing more (the first waits as the tenth)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_CHECK], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    compiled, newly = done.stdout.split(" ", 1)
+    assert int(compiled) > 0
+    assert newly.strip() == "[]"
+
+
+def test_serve_readies_the_model_before_it_prints_the_address(monkeypatch, capsys):
+    import uvicorn
+
+    from leadsim.dashboard import server
+
+    calls = []
+    monkeypatch.setattr(server, "configure", lambda: calls.append("configure"))
+    monkeypatch.setattr(server, "warm_up", lambda: calls.append("warm_up") or 0.5)
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self: calls.append("run"))
+    server.serve("127.0.0.1", 8999)
+    printed = capsys.readouterr().out
+    assert calls == ["configure", "warm_up", "run"]
+    assert printed.index("ready in 0.5 s") < printed.index("http://127.0.0.1:8999/")

@@ -610,7 +610,34 @@ def scenario_from_text(text: str | bytes, source: str = "<upload>") -> Scenario:
                 source, "", f"not UTF-8 text (byte {err.start})", "a UTF-8 TOML file"
             ) from None
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
+    except TomlError as err:
+        raise _fail(source, err.where, err.problem, err.allowed) from None
+    return parse_scenario(data, source)
+
+
+class TomlError(ValueError):
+    """TOML text that cannot be read: where, what, and what is allowed."""
+
+    def __init__(self, where: str, problem: str, allowed: str) -> None:
+        super().__init__(f"{where}: {problem}; allowed: {allowed}")
+        self.where, self.problem, self.allowed = where, problem, allowed
+
+
+# Python refuses to read integers of more digits than this (sys.get_int_max_str_digits).
+_LONG_NUMBER = re.compile(r"[0-9_]{4301,}")
+MAX_TOML_NESTING = 100
+
+
+def toml_loads(text: str) -> dict[str, Any]:
+    """Parse TOML text; every failure is a :class:`TomlError` naming its line.
+
+    Besides syntax errors, the two ways a hostile or mistyped file breaks Python's
+    own parser: nesting so deep that it exhausts the stack (``title = [[[[…]]]]``),
+    and an integer of thousands of digits.
+    """
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         found = _TOML_LOCATION.search(message)
@@ -619,10 +646,36 @@ def scenario_from_text(text: str | bytes, source: str = "<upload>") -> Scenario:
             where = f"line {found.group(1)}, column {found.group(2)}"
         else:
             where = f"end of file (line {max(1, len(text.splitlines()))})"
-        raise _fail(
-            source, where, f"TOML syntax: {problem}", "TOML syntax (https://toml.io)"
+        raise TomlError(
+            where, f"TOML syntax: {problem}", "TOML syntax (https://toml.io)"
         ) from None
-    return parse_scenario(data, source)
+    except RecursionError:
+        raise TomlError(
+            _deepest_line(text),
+            "arrays or tables nested too deep to read",
+            f"at most {MAX_TOML_NESTING} levels",
+        ) from None
+    except ValueError as err:  # an integer too long for Python to convert
+        long = _LONG_NUMBER.search(text)
+        if long is None:
+            raise TomlError("", f"not readable ({err})", "TOML") from None
+        start = text.rfind("\n", 0, long.start()) + 1
+        key = text[start : long.start()].split("=")[0].strip().strip('"')
+        raise TomlError(
+            f"line {text.count(chr(10), 0, long.start()) + 1}" + (f" ({key})" if key else ""),
+            f"a number of {len(long.group())} digits",
+            "numbers of at most 4300 digits (and within each field's range)",
+        ) from None
+
+
+def _deepest_line(text: str) -> str:
+    """The line where brackets first nest deeper than :data:`MAX_TOML_NESTING` (roughly)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+        if depth > MAX_TOML_NESTING or line.count("[") > MAX_TOML_NESTING:
+            return f"line {number}"
+    return ""
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -227,8 +227,16 @@ def test_a_missing_scenario_is_an_error(lab):
 
 def test_bad_toml_and_missing_files_are_one_line_errors(lab):
     path = write(lab, "e.toml", "scenario = \n")
-    with pytest.raises(ExperimentError, match=r"e\.toml: not valid TOML"):
+    with pytest.raises(ExperimentError, match=r"e\.toml: line 1, column 12: TOML syntax: "):
         load_experiment(path)
+    deep = write(lab, "deep.toml", "title = " + "[" * 500 + "]" * 500 + "\n")
+    with pytest.raises(ExperimentError, match=r"deep\.toml: line 1: arrays or tables nested"):
+        load_experiment(deep)
+    long = write(lab, "long.toml", "seed = " + "9" * 5000 + "\n")
+    with pytest.raises(
+        ExperimentError, match=r"long\.toml: line 1 \(seed\): a number of 5000 digits"
+    ):
+        load_experiment(long)
     with pytest.raises(ExperimentError, match=r"absent\.toml: cannot read the file"):
         load_experiment(lab / "absent.toml")
 

@@ -12,13 +12,19 @@ import difflib
 import hashlib
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from leadsim.config import MAX_HORIZON, MAX_ORGANISATIONS, ScenarioError, find_scenario
+from leadsim.config import (
+    MAX_HORIZON,
+    MAX_ORGANISATIONS,
+    ScenarioError,
+    TomlError,
+    find_scenario,
+    toml_loads,
+)
 from leadsim.engine.extensions import REFERENCE
 from leadsim.engine.metrics import METRICS, SUMMARIES
 from leadsim.events import Event, EventError, make_event
@@ -197,9 +203,12 @@ def load_experiment(
         except OSError as err:
             raise ExperimentError(f"{path}: cannot read the file ({err.strerror})") from None
     try:
-        data = tomllib.loads(text.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ExperimentError(f"{path}: not valid TOML: {err}") from None
+        data = toml_loads(text.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ExperimentError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except TomlError as err:
+        where = f"{err.where}: " if err.where else ""
+        raise ExperimentError(f"{path}: {where}{err.problem}; allowed: {err.allowed}") from None
     return _Reader(path, data, hashlib.sha256(text).hexdigest(), scenario).experiment()
 
 

@@ -646,9 +646,7 @@ def toml_loads(text: str) -> dict[str, Any]:
             where = f"line {found.group(1)}, column {found.group(2)}"
         else:
             where = f"end of file (line {max(1, len(text.splitlines()))})"
-        raise TomlError(
-            where, f"TOML syntax: {problem}", "TOML syntax (https://toml.io)"
-        ) from None
+        raise TomlError(where, f"TOML syntax: {problem}", "TOML syntax (https://toml.io)") from None
     except RecursionError:
         raise TomlError(
             _deepest_line(text),

@@ -45,6 +45,10 @@ CSS = """
   .leadsim-sidebar, .leadsim-main { overflow: visible; }
 }
 .leadsim-list-title { font-weight: 700; margin-top: 4px; }
+.leadsim-organisation-picker { flex-wrap: wrap; height: auto !important; overflow: visible;
+  gap: 2px; }
+.leadsim-organisation-picker .v-btn { height: 2.1em !important; padding: 0 0.6em;
+  min-width: 0; border-radius: 4px !important; }
 .leadsim-toolbar .v-btn { height: 34px; }
 .leadsim-about { max-width: 60rem; line-height: 1.5; display: block; }
 .leadsim-about h1 { font-size: 1.6rem; margin: 8px 0; }

@@ -120,3 +120,43 @@ def test_large_type_enlarges_the_charts_text(page):
     page.find(v.Switch, class_="leadsim-large-toggle").widget.v_model = True
     after = json.loads(page.find(ChartWidget, kind="series").widget.spec)["font"]
     assert (before, after) == (1.0, 1.45)
+
+
+def _compare_on(rc) -> None:
+    rc.find(v.Switch, label="Compare two organisations").widget.v_model = True
+
+
+def _side_titles(rc) -> list[str]:
+    return [w.widget.children[0] for w in rc.find(v.Html, class_="leadsim-panel-title")]
+
+
+def test_compare_labels_read_as_a_person_writes_them(page):
+    _compare_on(page)
+    page.find(v.Select, label="Side B changes").widget.v_model = "Head's containment"
+    page.find(v.Slider, label="Head's containment: 0.10").widget.v_model = 0.5499999999999999
+    titles = _side_titles(page)
+    assert "A: Head's containment = 0.55" in titles, titles
+    assert not any("0.5499999999999999" in title for title in titles)
+    assert page.find(v.TextField, label="Side B's head's containment").widget.v_model
+
+
+def test_choosing_another_scenario_in_compare_mode_keeps_the_sides_apart(page):
+    from leadsim.dashboard.app import shipped_scenarios
+
+    _compare_on(page)  # abdication: A delegating, B integrated
+    titles = {s.title: n for n, s in shipped_scenarios().items()}
+    title = next(t for t, n in titles.items() if n == "integrated")
+    page.find(v.Select, label="Scenario").widget.v_model = title
+    titles = _side_titles(page)
+    assert "A: Head's policy = integrated" in titles, titles
+    assert "B: Head's policy = delegating" in titles  # not integrated on both sides
+
+
+def test_the_parameter_chooser_names_plainly_and_finds_by_a_word(page):
+    _compare_on(page)
+    chooser = page.find(v.Select, label="Side B changes").widget
+    assert chooser.items[:3] == ["Head's policy", "Change approach", "Head's containment"]
+    assert not any("_" in item for item in chooser.items)
+    page.find(v.TextField, label="Find a parameter").widget.v_model = "meetings"
+    items = page.find(v.Select, label="Side B changes").widget.items
+    assert "Learning group: Weeks between meetings" in items and len(items) <= 3

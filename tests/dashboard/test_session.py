@@ -100,10 +100,11 @@ def test_play_skips_frames_the_browser_has_not_drawn_and_stops_when_it_stops(mon
         pushed.append(session.week)
         session.next_frame()
 
+    session.play_on()
     session.play(threading.Event(), push)
     assert session.week > 5  # the run went on...
     assert len(pushed) == 2  # ...but only the first frame, and the last, were sent
-    assert not session.done  # and it stopped when nothing was drawn for a while
+    assert session.week < session.horizon  # and it stopped when nothing was drawn for a while
 
 
 def test_play_sends_every_frame_to_a_browser_that_keeps_up():
@@ -117,5 +118,144 @@ def test_play_sends_every_frame_to_a_browser_that_keeps_up():
         pushed.append(session.week)
         session.drawn({"seq": session.next_frame(), "have": {}})
 
+    session.play_on()
     session.play(threading.Event(), push)
-    assert session.done and pushed[:20] == list(range(1, 21))
+    assert session.week == 20 and pushed[:20] == list(range(1, 21))
+
+
+# --- where play stops: the week shown, a week asked for, past the horizon ------------------
+
+
+def stepped(session: Session, weeks: int) -> Session:
+    for _ in range(weeks):
+        session.step()
+    return session
+
+
+def same_run(a: Session, b: Session) -> bool:
+    """Two sessions hold the same weeks, state and events (to the last digit)."""
+    first, second = a.sides[0].model, b.sides[0].model
+    return (
+        first.metrics_frame().equals(second.metrics_frame())
+        and np.array_equal(first.engine.anxiety, second.engine.anxiety)
+        and first.events() == second.events()
+    )
+
+
+def test_pause_stops_the_run_on_the_week_the_page_showed():
+    setup = Setup.of(find_scenario("no_learning_group"))
+    session = stepped(Session(setup), 31)  # the model ran ahead of the page, which shows 28
+    token = session.sides[0].token
+    session.pause(28)
+    assert session.week == 28 and session.until == 28
+    assert session.sides[0].token != token  # the browser takes the rewound weeks afresh
+    assert [w.week for w in session.sides[0].watches] == [
+        w.week for w in stepped(Session(setup), 28).sides[0].watches
+    ]
+    assert same_run(session, stepped(Session(setup), 28))
+    session.pause(40)  # a week the model has not reached: it stops where it is
+    assert session.week == 28
+    session.pause(None)  # a page that says nothing: likewise
+    assert session.week == 28
+
+
+def test_a_rewound_run_keeps_its_interventions_and_one_fired_after_the_week_shown():
+    setup = Setup.of(find_scenario("abdication"))
+    session = stepped(Session(setup), 5)
+    session.intervene("accountability_shock", size=1.0)
+    stepped(session, 20)
+    session.intervene("join_learning_group")  # at 25, clicked while the page showed 23
+    stepped(session, 2)
+    session.pause(23)
+
+    expected = stepped(Session(setup), 5)
+    expected.intervene("accountability_shock", size=1.0)
+    stepped(expected, 18)
+    expected.intervene("join_learning_group")  # lands on the week shown, not lost
+    assert session.week == 23
+    assert same_run(session, expected)
+    assert [event[::2] for event in session.sides[0].model.events()] == [
+        (5, "shock 1"),
+        (23, "join learning group"),
+    ]
+
+
+def test_pause_rewinds_both_sides_of_a_comparison_together():
+    setup = dataclasses.replace(
+        Setup.of(find_scenario("integrated")), compare=ComparePlan("policy", "delegating")
+    )
+    session = stepped(Session(setup), 10)
+    session.pause(7)
+    a, b = session.sides
+    assert (a.week, b.week) == (7, 7) and (a.label, b.label) == ("A", "B")
+    assert b.model.params.policy == "delegating"
+    fresh = stepped(Session(setup), 7)
+    assert b.model.metrics_frame().equals(fresh.sides[1].model.metrics_frame())
+
+
+def test_a_pause_while_playing_adds_no_week_after_it():
+    import threading
+
+    session = Session(Setup.of(find_scenario("abdication")))
+    session.speed = 200.0
+
+    def push():  # a browser that draws each frame at once
+        session.drawn({"seq": session.next_frame(), "have": {}})
+
+    session.play_on()
+    player = threading.Thread(target=session.play, args=(threading.Event(), push))
+    player.start()
+    while session.week < 30:
+        pass
+    shown = session.week - 2
+    session.pause(shown)
+    player.join(timeout=10)
+    assert not player.is_alive()
+    assert session.week == shown
+
+
+def test_run_to_week_stops_there_and_says_why_when_it_cannot():
+    import threading
+
+    session = Session(Setup.of(find_scenario("no_learning_group")))
+    session.speed = 200.0
+    session.run_to("26")
+    session.play(threading.Event(), lambda: session.drawn({"seq": session.next_frame()}))
+    assert session.week == 26
+    for asked, reason in (
+        ("600", "run to week 600: beyond the dashboard's cap of 520 weeks; allowed: 27 to 520"),
+        (10, "run to week 10: the run is already at week 26; allowed: 27 to 520"),
+        (26, "run to week 26: the run is already at week 26"),
+        ("ten", "run to week: 'ten' is not a whole number of weeks; allowed: 27 to 520"),
+        ("", "run to week: '' is not a whole number"),
+    ):
+        with pytest.raises(ValueError, match="allowed") as err:
+            session.run_to(asked)
+        assert str(err.value).startswith(reason) and "\n" not in str(err.value)
+    assert session.until == 26  # a refusal changes nothing
+
+
+def test_a_run_goes_on_past_its_horizon_up_to_the_cap():
+    import threading
+
+    session = Session(Setup.of(find_scenario("abdication").with_changes(horizon=12)))
+    session.speed = 1000.0
+
+    def play():
+        session.play(threading.Event(), lambda: session.drawn({"seq": session.next_frame()}))
+
+    session.play_on()
+    play()
+    assert session.week == 12  # play stops at the horizon first
+    session.intervene("join_learning_group")  # and interventions still work there
+    session.step()
+    assert session.week == 13
+    assert session.sides[0].model.events()[-1][::2] == (12, "join learning group")
+    session.run_to(30)  # a week past the horizon extends the run
+    play()
+    assert session.week == 30 and len(session.sides[0].model.engine.records) == 30
+    session.play_on()  # past the horizon, play goes on to the cap
+    play()
+    assert session.week == MAX_HORIZON and session.at_cap
+    session.step()
+    assert session.week == MAX_HORIZON

@@ -18,8 +18,16 @@ import pandas as pd
 import solara
 
 from leadsim.config import SCENARIO_DIR, Scenario, ScenarioError, list_scenarios, scenario_from_text
-from leadsim.dashboard.controls import CompareSettings, Controls, Explained
-from leadsim.dashboard.limits import MAX_SPEED, MAX_UPLOAD_BYTES, MIN_SPEED, check_scenario
+from leadsim.dashboard.controls import (
+    CompareSettings,
+    Controls,
+    Explained,
+    RunControls,
+    default_plan,
+    plain_name,
+    shown,
+)
+from leadsim.dashboard.limits import MAX_HORIZON, MAX_UPLOAD_BYTES, check_scenario
 from leadsim.dashboard.session import ComparePlan, Session, Setup
 from leadsim.dashboard.views import LiveViews, Story
 from leadsim.dashboard.widgets import Download, Upload
@@ -155,51 +163,12 @@ def ErrorLine(message: str, hook: str):
 
 
 @solara.component
-def Transport(
-    session: Session, playing: solara.Reactive[bool], done: bool, on_step: Any, on_reset: Any
-):
-    """Reset, Step, Play/Pause and speed (the week counter is in the live views)."""
-    speed = solara.use_reactive(session.speed)
-
-    def set_speed(value: float) -> None:
-        session.speed = min(MAX_SPEED, max(MIN_SPEED, float(value)))
-        speed.set(session.speed)
-
-    with solara.Row(
-        style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px", classes=["leadsim-toolbar"]
-    ):
-        solara.Button(
-            "Reset", icon_name="mdi-restart", on_click=on_reset, classes=["leadsim-reset-button"]
-        )
-        solara.Button(
-            "Step",
-            icon_name="mdi-step-forward",
-            on_click=on_step,
-            disabled=playing.value or done,
-            classes=["leadsim-step-button"],
-        )
-        solara.Button(
-            "Pause" if playing.value else "Play",
-            icon_name="mdi-pause" if playing.value else "mdi-play",
-            color="primary",
-            on_click=lambda: playing.set(not playing.value),
-            disabled=done and not playing.value,
-            classes=["leadsim-play-button"],
-        )
-        with solara.Column(style={"min-width": "320px"}, gap="0px", classes=["leadsim-speed"]):
-            solara.SliderFloat(
-                f"Weeks per second: {speed.value:g}",
-                value=speed.value,
-                min=MIN_SPEED,
-                max=MAX_SPEED,
-                step=0.5,
-                on_value=set_speed,
-            )
-
-
-@solara.component
 def Interventions(organisations: int, on_event: Any, disabled: bool):
-    """Live events (MODEL.md §5), fired from the coming week; each is marked on the series."""
+    """Live events (MODEL.md §5), fired from the coming week; each is marked on the series.
+
+    They stay available past the run's horizon (the run goes on); only at the
+    dashboard's cap, where no coming week will be run, are they disabled, saying why.
+    """
     size = solara.use_reactive(1.5)
     new_policy = solara.use_reactive("integrated")
     target = solara.use_reactive("every organisation")
@@ -245,6 +214,13 @@ def Interventions(organisations: int, on_event: Any, disabled: bool):
         if organisations > 1:
             with solara.Column(style={"min-width": "190px"}, gap="0px"):
                 solara.Select("applies to", values=targets, value=target)
+    if disabled:
+        solara.Text(
+            f"The run is at the dashboard's cap of {MAX_HORIZON} weeks: an intervention "
+            "would act from a week that is not run. Reset to start again.",
+            classes=["leadsim-interventions-why"],
+            style={"font-size": "0.85em", "color": "#666"},
+        )
 
 
 @solara.component
@@ -307,7 +283,7 @@ def Page():
     session = solara.use_memo(lambda: Session(Setup.of(default_scenario())), [])
     setup, set_setup = solara.use_state(session.setup)
     tick = solara.use_reactive(0)
-    done = solara.use_reactive(False)
+    at_cap = solara.use_reactive(False)
     playing = solara.use_reactive(False)
     large = solara.use_reactive(False)
     wide = solara.use_reactive(False)
@@ -319,7 +295,7 @@ def Page():
 
     def push() -> None:
         tick.set(session.next_frame())
-        done.set(session.done)
+        at_cap.set(session.at_cap)
 
     def drawn(report: dict) -> None:
         session.drawn(report)
@@ -357,10 +333,12 @@ def Page():
         if scenario is None:
             return
         fresh = Setup.of(scenario)
-        if session.setup.compare is not None and apply(
-            dataclasses.replace(fresh, compare=session.setup.compare)
-        ):
-            return
+        plan = session.setup.compare
+        if plan is not None:
+            if fresh.value(plan.parameter) == plan.value:  # B would be A: the default pair
+                plan = default_plan(fresh)
+            if apply(dataclasses.replace(fresh, compare=plan)):
+                return
         apply(fresh)
 
     def upload(data: dict) -> None:
@@ -406,6 +384,24 @@ def Page():
             return
         error.set("")
         push()
+
+    def play_on() -> None:
+        session.play_on()
+        playing.set(True)
+
+    def pause(shown_week: int | None) -> None:
+        session.pause(shown_week)  # the week the page showed: the model may be past it
+        playing.set(False)
+        push()
+
+    def run_to(week: str) -> None:
+        try:
+            session.run_to(week)
+        except USER_ERRORS as err:
+            error.set(one_line(err))
+            return
+        error.set("")
+        playing.set(True)
 
     is_playing = playing.value
 
@@ -462,8 +458,8 @@ def Page():
             )
         # hidden, not removed, while the About page shows: the charts keep what they hold
         with solara.Div(classes=["leadsim-main"], style={"display": "none"} if about.value else {}):
-            Transport(session, playing, done.value, step, reset)
-            Interventions(organisations, intervene, done.value)
+            RunControls(session, playing.value, at_cap.value, step, reset, play_on, pause, run_to)
+            Interventions(organisations, intervene, at_cap.value)
             if error.value:
                 ErrorLine(error.value, "leadsim-setup-error")
             if organisations > 1:
@@ -477,8 +473,8 @@ def Page():
             if setup.compare is not None:
                 varied = setup.compare.parameter
                 labels = {
-                    "A": f"A: {varied} = {setup.value(varied)}",
-                    "B": f"B: {varied} = {setup.compare.value}",
+                    "A": f"A: {plain_name(varied)} = {shown(setup.value(varied))}",
+                    "B": f"B: {plain_name(varied)} = {shown(setup.compare.value)}",
                 }
             LiveViews(session, tick, org, font, setup.scenario, labels, drawn)
             if compare:  # beside the organisation view when alone, below the two sides here

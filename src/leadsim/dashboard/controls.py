@@ -1,4 +1,4 @@
-"""The controls people reason about, each explained on hover, and the compare settings.
+"""The controls people reason about, each explained on hover, the compare settings, and the run's.
 
 The explanations are the parameters' own one-line docs (``leadsim.params.FIELDS``),
 so the dashboard, ``leadsim params`` and the scenario errors say the same thing.
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import solara
 
-from leadsim.dashboard.limits import MAX_HORIZON, MAX_SEED, MAX_STAFF
-from leadsim.dashboard.session import ComparePlan, Setup
+from leadsim.dashboard.limits import MAX_HORIZON, MAX_SEED, MAX_SPEED, MAX_STAFF, MIN_SPEED
+from leadsim.dashboard.session import ComparePlan, Session, Setup
+from leadsim.dashboard.widgets import Run
 from leadsim.params import (
     APPROACH_DESCRIPTIONS,
     APPROACHES,
@@ -81,6 +83,30 @@ def explain(name: str, value: Any = None) -> str:
     return sentence
 
 
+def on_step(value: float, step: float) -> float:
+    """A slider's value on its step, as a person would set it (0.55, not 0.5499999999999999)."""
+    decimals = max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
+    return round(round(value / step) * step, decimals + 1)
+
+
+def shown(value: Any) -> str:
+    """A value as a person would write it: ``0.55``, ``12``, ``yes``, ``integrated``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def plain_name(name: str) -> str:
+    """A parameter's name as the page's controls say it (its label, else its meaning)."""
+    for control in CONTROLS:
+        if control.name == name:
+            return control.label
+    doc = FIELDS[name].metadata["doc"] if name in FIELDS else name.replace("_", " ")
+    return doc[0].upper() + doc[1:]
+
+
 def choices(name: str) -> list[str]:
     """The allowed values of a text parameter."""
     return {"policy": list(POLICIES), "approach": list(APPROACHES)}.get(name, list(NETWORK_MODELS))
@@ -115,13 +141,17 @@ def ControlInput(control: Control, value: Any, on_value: Callable[[Any], None]):
         elif control.kind == "bool":
             solara.Switch(label=control.label, value=bool(value), on_value=on_value)
         elif control.kind == "float":
+
+            def on_float(new: float, step: float = control.step) -> None:
+                on_value(on_step(new, step))
+
             solara.SliderFloat(
                 f"{control.label}: {float(value):.2f}",
                 value=float(value),
                 min=control.low,
                 max=control.high,
                 step=control.step,
-                on_value=on_value,
+                on_value=on_float,
                 thumb_label=True,
             )
         elif control.kind == "seed":
@@ -166,6 +196,50 @@ def default_plan(setup: Setup) -> ComparePlan:
     return ComparePlan("policy", "delegating" if policy != "delegating" else "integrated")
 
 
+def comparable_choices() -> list[tuple[str, str]]:
+    """(label, parameter) of every parameter side B may change.
+
+    The sidebar's controls come first, then the rest grouped by mechanism as
+    ``leadsim params`` lists them (``group: plain name``).
+    """
+    labels = []
+    for name in COMPARABLE:
+        group = FIELDS[name].metadata["group"].replace("_", " ").capitalize()
+        first = any(control.name == name for control in CONTROLS)
+        labels.append((plain_name(name) if first else f"{group}: {plain_name(name)}", name))
+    return labels
+
+
+@solara.component
+def ParameterChooser(parameter: str, on_pick: Callable[[str], None]):
+    """Which parameter side B changes: plain names, grouped, with a search field."""
+    query, set_query = solara.use_state("")
+    choices_ = comparable_choices()
+    by_label = dict(choices_)
+    current = next(label for label, name in choices_ if name == parameter)
+    words = query.lower().split()
+    shown_labels = [
+        label
+        for label, name in choices_
+        if label == current or all(w in f"{label} {name}".lower() for w in words)
+    ]
+    solara.InputText(
+        "Find a parameter",
+        value=query,
+        on_value=set_query,
+        continuous_update=True,
+        classes=["leadsim-parameter-search"],
+    )
+    with Explained(explain(parameter)):
+        solara.Select(
+            "Side B changes",
+            values=shown_labels,
+            value=current,
+            on_value=lambda label: label in by_label and on_pick(by_label[label]),
+            classes=["leadsim-compare-parameter"],
+        )
+
+
 @solara.component
 def CompareSettings(setup: Setup, on_plan: Callable[[ComparePlan | None], None]):
     """Compare mode on or off, which parameter side B changes, and to what."""
@@ -195,12 +269,9 @@ def CompareSettings(setup: Setup, on_plan: Callable[[ComparePlan | None], None])
             value = current
         on_plan(ComparePlan(name, value))
 
-    with Explained(explain(plan.parameter)):
-        solara.Select(
-            "Side B changes", values=list(COMPARABLE), value=plan.parameter, on_value=pick_parameter
-        )
+    ParameterChooser(plan.parameter, pick_parameter)
     kind = field_kind(plan.parameter)
-    label = f"Side B's {plan.parameter}"
+    label = f"Side B's {plain_name(plan.parameter).lower()}"
     if kind == "select":
         solara.Select(
             label,
@@ -231,3 +302,50 @@ def CompareSettings(setup: Setup, on_plan: Callable[[ComparePlan | None], None])
             "This parameter shapes the organisation itself: side B's staff and network differ.",
             style={"font-size": "0.85em", "color": "#666"},
         )
+
+
+@solara.component
+def RunControls(
+    session: Session,
+    playing: bool,
+    at_cap: bool,
+    on_step: Callable[[], None],
+    on_reset: Callable[[], None],
+    on_play: Callable[[], None],
+    on_pause: Callable[[int | None], None],
+    on_run_to: Callable[[str], None],
+):
+    """Reset, Step, Play/Pause, run to week N and the speed (the week counter is in the views).
+
+    Step and Play go on past the run's horizon (Play first stops at it), up to the
+    dashboard's cap of :data:`~leadsim.dashboard.limits.MAX_HORIZON` weeks.
+    """
+    speed = solara.use_reactive(session.speed)
+
+    def set_speed(value: float) -> None:
+        session.speed = min(MAX_SPEED, max(MIN_SPEED, float(value)))
+        speed.set(session.speed)
+
+    with solara.Row(
+        style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px", classes=["leadsim-toolbar"]
+    ):
+        solara.Button(
+            "Reset", icon_name="mdi-restart", on_click=on_reset, classes=["leadsim-reset-button"]
+        )
+        solara.Button(
+            "Step",
+            icon_name="mdi-step-forward",
+            on_click=on_step,
+            disabled=playing or at_cap,
+            classes=["leadsim-step-button"],
+        )
+        Run(playing, not at_cap, MAX_HORIZON, on_play, on_pause, on_run_to)
+        with solara.Column(style={"min-width": "320px"}, gap="0px", classes=["leadsim-speed"]):
+            solara.SliderFloat(
+                f"Weeks per second: {speed.value:g}",
+                value=speed.value,
+                min=MIN_SPEED,
+                max=MAX_SPEED,
+                step=0.5,
+                on_value=set_speed,
+            )

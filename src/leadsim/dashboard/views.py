@@ -26,6 +26,13 @@ def chart_id(kind: str, side: Side, organisation: int | None) -> str:
     return f"{kind}-{side.label or 'S'}-{where}"
 
 
+def week_text(week: int, horizon: int) -> str:
+    """Where the run is: ``week 12 of 156``, or past its horizon, ``week 160 (extended past 156)``."""
+    return (
+        f"week {week} of {horizon}" if week <= horizon else f"week {week} (extended past {horizon})"
+    )
+
+
 def verdict(side: Side, organisation: int) -> tuple[str, str]:
     """Whether the organisation has distributed or reverted so far, and a colour for it."""
     watch = side.watches[organisation]
@@ -49,7 +56,7 @@ def live_parts(session: Session, organisation: int) -> dict[str, dict[str, Any]]
                 side, organisation, session.rows_held(series, token), session.seq
             ),
             "marks": payloads.series_marks(side, organisation),
-            "caption": f"{side.label}: week {side.week} of {side.horizon} · {text}"
+            "caption": f"{side.label}: {week_text(side.week, side.horizon)} · {text}"
             if compare
             else "",
         }
@@ -154,7 +161,9 @@ def LiveViews(
     sides = session.sides
     with session.lock:
         parts = live_parts(session, organisation)
-        status = {"counter": f"Week {session.week} of {session.horizon}"}
+        counter = week_text(session.week, session.horizon)
+        # the week as a number too: a pause click sends the week the page shows (run.vue)
+        status = {"counter": counter[0].upper() + counter[1:], "week": session.week}
         if len(sides) == 1:
             status["verdict"], status["colour"] = verdict(sides[0], organisation)
     Bus(as_json({"seq": seq, "status": status, "charts": parts}), on_drawn)

@@ -1,9 +1,9 @@
-"""The browser-side widgets: charts, the live bus that feeds them, file pickers and savers.
+"""The browser-side widgets: charts, the live bus that feeds them, play, file pickers and savers.
 
-All are Vue templates (``chart.vue``, ``bus.vue``, ``upload.vue``, ``download.vue``) run by ipyvue
-in the page; the Python side holds only the data the server sends (as JSON text: one
-value to compare and send, where a dict of hundreds of numbers costs the renderer a
-visit per number) and receives what the browser reports back.
+All are Vue templates (``chart.vue``, ``bus.vue``, ``run.vue``, ``upload.vue``,
+``download.vue``) run by ipyvue in the page; the Python side holds only the data the
+server sends (as JSON text: one value to compare and send, where a dict of hundreds of
+numbers costs the renderer a visit per number) and receives what the browser reports back.
 """
 
 from __future__ import annotations
@@ -40,6 +40,35 @@ class BusWidget(ipyvuetify.VuetifyTemplate):
         """The browser drew a frame: ``{seq, have: {chart: [token, weeks]}}``."""
         if self.on_drawn is not None and isinstance(data, dict):
             self.on_drawn(data)
+
+
+class RunWidget(ipyvuetify.VuetifyTemplate):
+    """Play/Pause and "run to week N" (run.vue); a pause says which week the page showed."""
+
+    template_file = (__file__, "run.vue")
+
+    playing = traitlets.Bool(False).tag(sync=True)
+    can_play = traitlets.Bool(True).tag(sync=True)
+    cap = traitlets.Int(0).tag(sync=True)
+    on_play = traitlets.Callable(None, allow_none=True)
+    on_pause = traitlets.Callable(None, allow_none=True)
+    on_run_to = traitlets.Callable(None, allow_none=True)
+
+    def vue_play(self, *_: Any) -> None:
+        """Play was clicked."""
+        if self.on_play is not None:
+            self.on_play()
+
+    def vue_pause(self, data: Any, *_: Any) -> None:
+        """Pause was clicked: ``{week}``, the week the page showed (``null`` if none)."""
+        if self.on_pause is not None:
+            week = data.get("week") if isinstance(data, dict) else None
+            self.on_pause(week if isinstance(week, int) and not isinstance(week, bool) else None)
+
+    def vue_run_to(self, data: Any, *_: Any) -> None:
+        """Run to a week: ``{week}``, the text typed in the field."""
+        if self.on_run_to is not None and isinstance(data, dict):
+            self.on_run_to(str(data.get("week", ""))[:40])
 
 
 class UploadWidget(ipyvuetify.VuetifyTemplate):
@@ -98,6 +127,26 @@ def Chart(kind: str, chart_id: str, spec: str, height: str = "360px"):
 def Bus(frame: str, on_drawn: Callable[[dict], None]):
     """The live bus (see :class:`BusWidget`); ``frame`` is JSON text."""
     return BusWidget.element(frame=frame, on_drawn=on_drawn)
+
+
+@solara.component
+def Run(
+    playing: bool,
+    can_play: bool,
+    cap: int,
+    on_play: Callable[[], None],
+    on_pause: Callable[[int | None], None],
+    on_run_to: Callable[[str], None],
+):
+    """Play/Pause and "run to week N" (see :class:`RunWidget`)."""
+    return RunWidget.element(
+        playing=playing,
+        can_play=can_play,
+        cap=cap,
+        on_play=on_play,
+        on_pause=on_pause,
+        on_run_to=on_run_to,
+    )
 
 
 @solara.component

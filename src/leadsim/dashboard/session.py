@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +222,25 @@ class Session:
     def reset(self) -> None:
         """The same setup from week 0."""
         self.build(self.setup)
+
+    def restore(self, setup: Setup, interventions: Sequence[Intervention], week: int) -> None:
+        """Rebuild a run the page kept: ``setup`` run to ``week``, firing ``interventions``.
+
+        The same as the run that was lost, bit for bit (see :meth:`Side.replayed`).
+        Raises ``ScenarioError`` and changes nothing if the setup is refused.
+        """
+        scenarios = setup.scenarios()
+        labels = ["A", "B"] if len(scenarios) > 1 else [""]
+        sides = []
+        for scenario, label in zip(scenarios, labels, strict=True):
+            fresh = Side(scenario, label)
+            fresh.interventions = list(interventions)
+            sides.append(fresh.replayed(week))
+        with self.lock:
+            self.setup = setup
+            self.sides = sides
+            self.until = week
+            self.have.clear()
 
     @property
     def week(self) -> int:

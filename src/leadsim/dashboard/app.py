@@ -28,6 +28,7 @@ from leadsim.dashboard.controls import (
     shown,
 )
 from leadsim.dashboard.limits import MAX_HORIZON, MAX_UPLOAD_BYTES, check_scenario
+from leadsim.dashboard.recipe import parse_recipe, recipe_json
 from leadsim.dashboard.session import ComparePlan, Session, Setup
 from leadsim.dashboard.views import LiveViews, Story
 from leadsim.dashboard.widgets import Download, Upload
@@ -73,8 +74,59 @@ CSS = """
 .leadsim-story-title { font-size: 1.25rem; font-weight: 700; }
 .leadsim-panel-title { font-weight: 700; font-size: 1.05rem; margin-top: 8px; }
 .leadsim-narrative p { margin-bottom: 6px; }
+.leadsim-one-school { display: flex; flex-direction: column; gap: 12px; }
+.leadsim-schools { align-items: center; }
+.leadsim-schools > .leadsim-organisation-picker { flex: 1 1 0; min-width: 0; }
 """
-LARGE_CSS = "html { font-size: 21px !important; }"
+# Large type is the projector mode: everything larger, and the run made to fit a 1280×720
+# screen. The controls become a drawer over the views (closed when large type is switched
+# on), the run's buttons and the interventions two compact rows, and the views share the
+# screen's width at the height left below them (views.py), so the week, the verdict, the
+# series with its legend, the organisation view and the radar are seen without scrolling.
+LARGE_CSS = """
+html { font-size: 21px !important; }
+.leadsim-projector.leadsim-root { grid-template-columns: minmax(0, 1fr); position: relative; }
+.leadsim-projector .leadsim-sidebar { position: absolute; grid-row: 2; grid-column: 1;
+  top: 0; bottom: 0; left: 0; width: min(25rem, 94vw); z-index: 20;
+  box-shadow: 6px 0 18px rgba(0, 0, 0, 0.3); }
+.leadsim-projector .leadsim-header { padding: 2px 12px; gap: 12px; font-size: 0.85rem; }
+.leadsim-projector .leadsim-brand { font-size: 1.2rem; }
+.leadsim-projector .leadsim-header .v-btn { height: 1.9rem; font-size: 0.75rem;
+  padding: 0 0.5rem; }
+.leadsim-projector .leadsim-main { padding: 4px 12px 24px; gap: 4px; }
+.leadsim-projector .leadsim-toolbar { column-gap: 4px !important; row-gap: 2px; }
+.leadsim-projector .leadsim-toolbar .v-btn { height: 1.6rem !important; font-size: 0.68rem;
+  padding: 0 0.4rem; letter-spacing: 0; text-transform: none; min-width: 0; }
+.leadsim-projector .leadsim-toolbar .v-btn .v-icon { font-size: 0.95rem; }
+.leadsim-projector .leadsim-toolbar .v-input { --v-input-control-height: 1.6rem;
+  font-size: 0.68rem; }
+.leadsim-projector .leadsim-toolbar .v-label { font-size: 0.68rem; }
+.leadsim-projector .leadsim-toolbar .v-field { --v-field-input-padding-top: 0.75rem;
+  --v-field-input-padding-bottom: 0px; --v-input-control-height: 2.1rem; }
+.leadsim-projector .leadsim-toolbar .v-field__input { min-height: 2.1rem; font-size: 0.68rem; }
+.leadsim-projector .leadsim-toolbar .v-slider.v-input--horizontal { margin: 0 6px; }
+.leadsim-projector .leadsim-toolbar .v-input__details { display: none; }
+.leadsim-projector .leadsim-speed { min-width: 13rem !important; }
+.leadsim-projector .leadsim-shock-size { min-width: 6rem !important; }
+.leadsim-projector .leadsim-new-head-policy { min-width: 7.6rem !important; }
+.leadsim-projector .leadsim-applies-to { min-width: 7rem !important; }
+.leadsim-projector .leadsim-run .leadsim-run-to { width: 6.5rem; }
+.leadsim-projector .leadsim-step-counter { font-size: 1.2rem; }
+.leadsim-projector .leadsim-schools .v-btn { height: 1.6rem !important; font-size: 0.68rem;
+  letter-spacing: 0; text-transform: none; padding: 0 0.45rem; }
+.leadsim-projector-views { display: grid; gap: 6px;
+  grid-template-columns: minmax(0, 30fr) minmax(0, 38fr) minmax(0, 32fr); }
+.leadsim-projector-sides { display: grid; gap: 12px;
+  grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+.leadsim-projector-pair { display: grid; gap: 0 4px;
+  grid-template-columns: minmax(0, 42fr) minmax(0, 58fr); }
+.leadsim-projector-pair > .leadsim-chart-series { display: contents; }
+.leadsim-projector-pair .leadsim-chart-caption { grid-row: 1; grid-column: 1 / -1;
+  font-size: 0.8rem; }
+.leadsim-projector-pair > .leadsim-chart-network { grid-row: 2; grid-column: 1; }
+.leadsim-projector-pair .leadsim-chart-series > .leadsim-chart-box { grid-row: 2;
+  grid-column: 2; }
+"""
 
 
 @functools.cache
@@ -186,7 +238,9 @@ def Interventions(organisations: int, on_event: Any, disabled: bool):
         ("start_reflection", "Reflection week", "mdi-thought-bubble", {}),
     )
     with solara.Row(
-        style={"align-items": "center", "flex-wrap": "wrap"}, gap="8px", classes=["leadsim-toolbar"]
+        style={"align-items": "center", "flex-wrap": "wrap"},
+        gap="8px",
+        classes=["leadsim-toolbar", "leadsim-interventions"],
     ):
         for kind, label, icon, needs in buttons:
             hook = f"leadsim-{kind.replace('_', '-')}-button"
@@ -204,15 +258,21 @@ def Interventions(organisations: int, on_event: Any, disabled: bool):
                     label, icon_name=icon, on_click=click, disabled=disabled, classes=[hook]
                 )
             if kind == "accountability_shock":
-                with solara.Column(style={"min-width": "230px"}, gap="0px"):
+                with solara.Column(
+                    style={"min-width": "230px"}, gap="0px", classes=["leadsim-shock-size"]
+                ):
                     solara.SliderFloat(
                         f"size {size.value:g}", value=size, min=0.25, max=3.0, step=0.25
                     )
             if kind == "leader_change":
-                with solara.Column(style={"min-width": "170px"}, gap="0px"):
+                with solara.Column(
+                    style={"min-width": "170px"}, gap="0px", classes=["leadsim-new-head-policy"]
+                ):
                     solara.Select("new head's policy", values=list(POLICIES), value=new_policy)
         if organisations > 1:
-            with solara.Column(style={"min-width": "190px"}, gap="0px"):
+            with solara.Column(
+                style={"min-width": "190px"}, gap="0px", classes=["leadsim-applies-to"]
+            ):
                 solara.Select("applies to", values=targets, value=target)
     if disabled:
         solara.Text(
@@ -287,11 +347,38 @@ def Page():
     playing = solara.use_reactive(False)
     large = solara.use_reactive(False)
     wide = solara.use_reactive(False)
+    all_schools = solara.use_reactive(True)  # on a projector, every school side by side
     about = solara.use_reactive(False)
     organisation = solara.use_reactive(0)
     error = solara.use_reactive("")
     upload_error = solara.use_reactive("")
     uploaded = solara.use_reactive(None)
+    # the uploaded file's text, and whether the run is of it: the recipe the browser keeps
+    kept = solara.use_memo(lambda: {"text": None, "active": False}, [])
+
+    def recipe() -> str:
+        text = kept["text"] if kept["active"] else None
+        return recipe_json(session.setup, session.sides[0].interventions, text)
+
+    def restore(data: dict) -> None:
+        """A reloaded page (a restarted server, a lost network) sends the run it kept."""
+        try:
+            restored = parse_recipe(data.get("recipe"), data.get("week"), shipped_scenarios)
+            session.restore(restored.setup, restored.interventions, restored.week)
+        except USER_ERRORS as err:
+            error.set(f"The run this page kept could not be rebuilt: {one_line(err)}")
+            return
+        if restored.uploaded is not None:
+            uploaded.set(restored.uploaded)
+            kept.update(text=restored.uploaded_text, active=True)
+        else:
+            kept["active"] = False
+        playing.set(False)
+        error.set("")
+        set_setup(restored.setup)
+        if organisation.value >= session.sides[0].organisations:
+            organisation.set(0)
+        push()
 
     def push() -> None:
         tick.set(session.next_frame())
@@ -332,6 +419,7 @@ def Page():
         scenario = uploaded.value if name == "<uploaded>" else shipped_scenarios().get(name or "")
         if scenario is None:
             return
+        kept["active"] = name == "<uploaded>"
         fresh = Setup.of(scenario)
         plan = session.setup.compare
         if plan is not None:
@@ -363,6 +451,7 @@ def Page():
             return
         if apply(Setup.of(scenario)):
             uploaded.set(scenario)
+            kept.update(text=text, active=True)
             upload_error.set("")
 
     def plan(new_plan: ComparePlan | None) -> None:
@@ -422,6 +511,18 @@ def Page():
     solara.Style(CSS + (LARGE_CSS if large.value else ""))
     solara.Title("leadsim dashboard")
     root = ["leadsim-root", "leadsim-wide" if wide.value else "leadsim-with-controls"]
+    if large.value:  # projector mode: the views fill the screen, the controls are a drawer
+        root.append("leadsim-projector")
+
+    def set_large(on: bool) -> None:
+        large.set(on)
+        if on:  # the drawer closes: the room sees the run; Show controls opens it again
+            wide.set(True)
+
+    def pick_school(label: str) -> None:
+        organisation.set(int(label.split()[-1]) - 1)
+        all_schools.set(False)
+
     with solara.Div(classes=root):
         with solara.Div(classes=["leadsim-header"]):
             solara.Text("leadsim", classes=["leadsim-brand"])
@@ -454,7 +555,10 @@ def Page():
             Export(session, compare, setup.scenario.name)
             solara.Text("Display", classes=["leadsim-panel-title"])
             solara.Switch(
-                label="Large type (projector)", value=large, classes=["leadsim-large-toggle"]
+                label="Large type (projector)",
+                value=large.value,
+                on_value=set_large,
+                classes=["leadsim-large-toggle"],
             )
         # hidden, not removed, while the About page shows: the charts keep what they hold
         with solara.Div(classes=["leadsim-main"], style={"display": "none"} if about.value else {}):
@@ -462,13 +566,23 @@ def Page():
             Interventions(organisations, intervene, at_cap.value)
             if error.value:
                 ErrorLine(error.value, "leadsim-setup-error")
+            overview = large.value and all_schools.value and organisations > 1
             if organisations > 1:
-                solara.ToggleButtonsSingle(
-                    value=f"School {org + 1}",
-                    values=[f"School {k + 1}" for k in range(organisations)],
-                    on_value=lambda label: organisation.set(int(label.split()[-1]) - 1),
-                    classes=["leadsim-organisation-picker"],
-                )
+                with solara.Row(classes=["leadsim-schools"], gap="6px"):
+                    if large.value:  # a projector shows every school at once, or one
+                        solara.Button(
+                            "All schools",
+                            icon_name="mdi-view-grid",
+                            on_click=lambda: all_schools.set(True),
+                            color="primary" if overview else None,
+                            classes=["leadsim-all-schools-button"],
+                        )
+                    solara.ToggleButtonsSingle(
+                        value=None if overview else f"School {org + 1}",
+                        values=[f"School {k + 1}" for k in range(organisations)],
+                        on_value=pick_school,
+                        classes=["leadsim-organisation-picker"],
+                    )
             labels = {}
             if setup.compare is not None:
                 varied = setup.compare.parameter
@@ -476,7 +590,19 @@ def Page():
                     "A": f"A: {plain_name(varied)} = {shown(setup.value(varied))}",
                     "B": f"B: {plain_name(varied)} = {shown(setup.compare.value)}",
                 }
-            LiveViews(session, tick, org, font, setup.scenario, labels, drawn)
+            LiveViews(
+                session,
+                tick,
+                org,
+                font,
+                setup.scenario,
+                labels,
+                drawn,
+                recipe,
+                restore,
+                projector=large.value,
+                all_schools=all_schools.value,
+            )
             if compare:  # beside the organisation view when alone, below the two sides here
                 Story(setup.scenario)
         if about.value:  # after the run's views, which so keep their place

@@ -43,6 +43,31 @@ def verdict(side: Side, organisation: int) -> tuple[str, str]:
     return "not yet distributed", "#666"
 
 
+def schools_verdict(side: Side) -> tuple[str, str]:
+    """How every school of a system stands so far (in one line), and a colour for it."""
+    reverted = sum(watch.week is not None for watch in side.watches)
+    holding = sum(watch.week is None and watch.distributed for watch in side.watches)
+    waiting = side.organisations - reverted - holding
+    counts = (
+        (reverted, "reverted to hierarchy"),
+        (holding, "holding"),
+        (waiting, "not yet distributed"),
+    )
+    text = f"{side.organisations} schools: " + ", ".join(f"{n} {what}" for n, what in counts if n)
+    return text, "#c00" if reverted else "#2a7" if waiting == 0 else "#666"
+
+
+# On a projector (large type) the views fill the screen below what stands above them: the
+# header, the run's row, the interventions' row and the week (in rem: they grow with the type).
+PROJECTOR_TOP = "10rem"
+
+
+def fill(*above: str, parts: int = 1, floor: int = 220) -> str:
+    """A chart's height that fills the screen below what is ``above`` it, shared by ``parts``."""
+    room = " - ".join(["100vh", PROJECTOR_TOP, *above])
+    return f"max({floor}px, calc(({room}) / {parts}))"
+
+
 def live_parts(session: Session, organisation: int) -> dict[str, dict[str, Any]]:
     """Every chart's part of this step's frame (call with the session's lock held)."""
     parts: dict[str, dict[str, Any]] = {}
@@ -129,9 +154,33 @@ def Story(scenario: Scenario):
 
 @solara.component
 def SidePanels(
-    side: Side, organisation: int, font: float, compact: bool, story: Scenario | None = None
+    side: Side,
+    organisation: int,
+    font: float,
+    compact: bool,
+    story: Scenario | None = None,
+    projector: bool = False,
+    above: tuple[str, ...] = (),
 ):
-    """One side's organisation view, time series and ASERT radar (and the story)."""
+    """One side's organisation view, time series and ASERT radar (and the story).
+
+    On a projector they share the screen's width, at the height left below ``above``
+    (a compared side: its organisation view and series; its radar below them).
+    """
+    if projector:
+        height = fill(*above)
+        with solara.Div(
+            classes=["leadsim-projector-pair" if compact else "leadsim-projector-views"]
+        ):
+            ChartView("network", side, organisation, font, height)
+            ChartView("series", side, organisation, font, height)
+            if not compact:
+                ChartView("radar", side, organisation, font, height, title="ASERT profile")
+        if compact:
+            ChartView("radar", side, organisation, font, "360px", title="ASERT profile")
+        if story is not None:
+            Story(story)
+        return
     if compact:
         ChartView("series", side, organisation, font, "340px")
         ChartView("network", side, organisation, font, "400px")
@@ -155,32 +204,69 @@ def LiveViews(
     story: Scenario,
     compare_labels: dict[str, str],
     on_drawn: Callable[[dict], None],
+    kept: Callable[[], str] | None = None,
+    on_restore: Callable[[dict], None] | None = None,
+    projector: bool = False,
+    all_schools: bool = False,
 ):
-    """The week counter and every chart; a step re-renders this component alone."""
+    """The week counter and every chart; a step re-renders this component alone.
+
+    ``kept`` gives the run's recipe (:mod:`leadsim.dashboard.recipe`) for the browser to
+    keep; ``on_restore`` takes one back from a reloaded page. On a ``projector`` the
+    views fill the screen's height; with several schools, ``all_schools`` shows the
+    schools side by side in their place (the chosen school's views hidden, not removed).
+    """
     seq = tick.value
     sides = session.sides
     with session.lock:
+        recipe = kept() if kept is not None else ""
         parts = live_parts(session, organisation)
         counter = week_text(session.week, session.horizon)
         # the week as a number too: a pause click sends the week the page shows (run.vue)
         status = {"counter": counter[0].upper() + counter[1:], "week": session.week}
+        overview = projector and all_schools and sides[0].organisations > 1
+        picker = "1.8rem" if sides[0].organisations > 1 else "0rem"  # the schools' row
         if len(sides) == 1:
-            status["verdict"], status["colour"] = verdict(sides[0], organisation)
-    Bus(as_json({"seq": seq, "status": status, "charts": parts}), on_drawn)
-    if len(sides) > 1:
-        with solara.Columns([1, 1]):
-            for side in sides:
-                with solara.Column(classes=[f"leadsim-side-{side.label.lower()}"]):
-                    solara.Text(
-                        compare_labels.get(side.label, side.label), classes=["leadsim-panel-title"]
-                    )
-                    SidePanels(side, organisation, font, compact=True)
-    else:
-        SidePanels(sides[0], organisation, font, compact=False, story=story)
+            status["verdict"], status["colour"] = (
+                schools_verdict(sides[0]) if overview else verdict(sides[0], organisation)
+            )
+    Bus(as_json({"seq": seq, "status": status, "charts": parts}), on_drawn, recipe, on_restore)
+    with solara.Div(classes=["leadsim-one-school"], style={"display": "none"} if overview else {}):
+        if len(sides) > 1:
+            pair = solara.Div(classes=["leadsim-projector-sides"]) if projector else None
+            with pair or solara.Columns([1, 1]):
+                for side in sides:
+                    with solara.Column(classes=[f"leadsim-side-{side.label.lower()}"]):
+                        solara.Text(
+                            compare_labels.get(side.label, side.label),
+                            classes=["leadsim-panel-title"],
+                        )
+                        # below the side's name and its caption (the week and verdict)
+                        SidePanels(
+                            side,
+                            organisation,
+                            font,
+                            True,
+                            projector=projector,
+                            above=(picker, "3.6rem"),
+                        )
+        else:
+            SidePanels(
+                sides[0],
+                organisation,
+                font,
+                False,
+                story=story,
+                projector=projector,
+                above=(picker,),
+            )
     if sides[0].organisations > 1:
         solara.Text("The schools side by side", classes=["leadsim-panel-title"])
         for side in sides:
             if side.label:
                 solara.Text(f"Side {side.label}")
             rows = (side.organisations + 2) // 3
-            ChartView("multiples", side, None, font, f"{max(300, 190 * rows + 60)}px")
+            height = f"{max(300, 190 * rows + 60)}px"
+            if overview:  # the whole screen below the title (and each side's name)
+                height = fill(picker, f"{2.3 * len(sides):g}rem", parts=len(sides))
+            ChartView("multiples", side, None, font, height)

@@ -34,12 +34,25 @@ class BusWidget(ipyvuetify.VuetifyTemplate):
     template_file = (__file__, "bus.vue")
 
     frame = traitlets.Unicode("").tag(sync=True)
+    recipe = traitlets.Unicode("").tag(sync=True)  # the run as data, kept by the browser
+    pong = traitlets.Int(0).tag(sync=True)
     on_drawn = traitlets.Callable(None, allow_none=True)
+    on_restore = traitlets.Callable(None, allow_none=True)
 
     def vue_frame_drawn(self, data: Any, *_: Any) -> None:
         """The browser drew a frame: ``{seq, have: {chart: [token, weeks]}}``."""
         if self.on_drawn is not None and isinstance(data, dict):
             self.on_drawn(data)
+
+    def vue_ping(self, data: Any, *_: Any) -> None:
+        """The browser asks whether this page's server is there: answer with its number."""
+        if isinstance(data, int) and not isinstance(data, bool):
+            self.pong = data
+
+    def vue_restore(self, data: Any, *_: Any) -> None:
+        """A reloaded page sends the run it kept: ``{recipe, week}``."""
+        if self.on_restore is not None and isinstance(data, dict):
+            self.on_restore(data)
 
 
 class RunWidget(ipyvuetify.VuetifyTemplate):
@@ -124,9 +137,14 @@ def Chart(kind: str, chart_id: str, spec: str, height: str = "360px"):
 
 
 @solara.component
-def Bus(frame: str, on_drawn: Callable[[dict], None]):
-    """The live bus (see :class:`BusWidget`); ``frame`` is JSON text."""
-    return BusWidget.element(frame=frame, on_drawn=on_drawn)
+def Bus(
+    frame: str,
+    on_drawn: Callable[[dict], None],
+    recipe: str = "",
+    on_restore: Callable[[dict], None] | None = None,
+):
+    """The live bus (see :class:`BusWidget`); ``frame`` and ``recipe`` are JSON text."""
+    return BusWidget.element(frame=frame, on_drawn=on_drawn, recipe=recipe, on_restore=on_restore)
 
 
 @solara.component

@@ -84,7 +84,6 @@ def in_process(n_staff: int, steps: int) -> dict:
             text = f'[parameters]\npolicy = "integrated"\nn_staff = {n_staff}\n'
             rc.find(UploadWidget).widget.vue_upload({"name": "bench.toml", "text": text})
         bus = rc.find(BusWidget).widget
-        session = bus.on_drawn.__self__
         button = rc.find(v.Btn, class_="leadsim-step-button").widget
 
         def acknowledge() -> None:  # what the browser reports after drawing a frame
@@ -94,7 +93,7 @@ def in_process(n_staff: int, steps: int) -> dict:
                 data = part.get("frame", {})
                 if "rows" in data:
                     have[chart] = [data["token"], data["start"] + len(data["rows"])]
-            session.drawn({"seq": frame["seq"], "have": have})
+            bus.vue_frame_drawn({"seq": frame["seq"], "have": have})  # as the page does
 
         for _ in range(5):
             button.click()

@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from leadsim.palette import COLOURS
+
 PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Leadership",
@@ -56,7 +58,7 @@ def run_figure(
     fig, axes = plt.subplots(len(PANELS), 1, figsize=(12, 9), sharex=True, layout="constrained")
     for ax, (panel_title, lines) in zip(axes, PANELS, strict=True):
         for column, label in lines:
-            ax.plot(mean.index, mean[column], label=label, linewidth=1.8)
+            ax.plot(mean.index, mean[column], label=label, linewidth=1.8, color=COLOURS[column])
         ax.set_title(panel_title, loc="left", fontsize=11)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)

@@ -221,6 +221,7 @@ def test_one_run_fits_the_projector_screen(dashboard, browser):
         seen(page, ".leadsim-step-counter", name="week")
         seen(page, ".leadsim-verdict", name="verdict")
         assert "reverted to hierarchy in week" in page.inner_text(".leadsim-verdict")
+        seen(page, ".leadsim-monitors", name="monitors")
         for kind in ("series", "network", "radar"):
             seen(page, f".leadsim-chart-{kind} .leadsim-chart-box", name=kind)
         check_series(page)
@@ -255,6 +256,7 @@ def test_compare_mode_shows_both_sides_on_the_projector_screen(dashboard, browse
         to_projector(page, "compare")
         run_to(page, 30)
         seen(page, ".leadsim-step-counter", name="week")
+        seen(page, ".leadsim-monitors", name="monitors of A and B")
         for side in (0, 1):
             wait_drawn(page, "series", side, rows=30)
             label = "AB"[side]

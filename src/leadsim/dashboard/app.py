@@ -68,7 +68,8 @@ CSS = """
 .leadsim-about th, .leadsim-about td { border: 1px solid #ccc; padding: 3px 8px; }
 .leadsim-about code { background: #f2f2f2; padding: 0 3px; border-radius: 3px; }
 .leadsim-narrative ul { margin: 0 0 4px 1.2em; }
-.leadsim-step-counter { font-size: 1.35rem; font-weight: 700; margin-left: 12px; }
+.leadsim-step-counter { font-size: 1.35rem; font-weight: 700; margin-left: 12px;
+  font-variant-numeric: tabular-nums; min-width: 8.2em; white-space: nowrap; }
 .leadsim-error { white-space: normal; word-break: break-word; color: #b00020;
   border: 1px solid #b00020; border-radius: 4px; padding: 6px 10px; background: #fff5f5; }
 .leadsim-story-title { font-size: 1.25rem; font-weight: 700; }

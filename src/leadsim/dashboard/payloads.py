@@ -20,20 +20,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from leadsim.engine import ASERT_AXES
+from leadsim.palette import COLOURS
 
 if TYPE_CHECKING:
     from leadsim.dashboard.session import Side
 
-# (metric, label, colour, shown at first): the time series of the issue, then two more
-SERIES: tuple[tuple[str, str, str, bool], ...] = (
-    ("distribution_index", "distribution index", "#1f77b4", True),
-    ("anxiety", "staff anxiety", "#d62728", True),
-    ("trust", "trust in the head", "#2ca02c", True),
-    ("dependency", "staff dependency", "#9467bd", True),
-    ("leader_anxiety", "head's anxiety", "#ff7f0e", True),
-    ("distribution", "head's distribution", "#17becf", True),
-    ("containment", "head's containment", "#8c564b", False),
-    ("pressure", "accountability pressure", "#7f7f7f", False),
+# (metric, label, colour, shown at first): the time series of the issue, then two more;
+# the colours are the run figure's too (leadsim.palette)
+SERIES: tuple[tuple[str, str, str, bool], ...] = tuple(
+    (metric, label, COLOURS[metric], shown)
+    for metric, label, shown in (
+        ("distribution_index", "distribution index", True),
+        ("anxiety", "staff anxiety", True),
+        ("trust", "trust in the head", True),
+        ("dependency", "staff dependency", True),
+        ("leader_anxiety", "head's anxiety", True),
+        ("distribution", "head's distribution", True),
+        ("containment", "head's containment", False),
+        ("pressure", "accountability pressure", False),
+    )
 )
 _SERIES_METRICS = tuple(metric for metric, *_ in SERIES)
 ASERT_LABELS: dict[str, str] = {
@@ -198,6 +203,7 @@ def multiples_spec(side: Side, *, font: float = 1.0) -> dict:
         "count": count,
         "names": [f"School {k + 1}" for k in range(count)],
         "horizon": side.horizon,
+        "colors": [COLOURS["distribution_index"], COLOURS["leader_anxiety"]],
         "font": font,
         "export_name": f"leadsim_{side.scenario.name}_schools",
     }

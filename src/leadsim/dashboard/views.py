@@ -57,6 +57,31 @@ def schools_verdict(side: Side) -> tuple[str, str]:
     return text, "#c00" if reverted else "#2a7" if waiting == 0 else "#666"
 
 
+# The monitors (as NetLogo's): headline values of the organisation shown, this week
+MONITORS: tuple[tuple[str, str, str], ...] = (
+    ("distribution_index", "index", "distribution index"),
+    ("anxiety", "anxiety", "staff anxiety"),
+    ("trust", "trust", "trust in the head"),
+    ("containment", "containment", "the head's containment"),
+)
+
+
+def monitors(side: Side, organisation: int) -> list[str]:
+    """The monitors' values now: the engine's last record, and the week of reversion (or —)."""
+    records = side.model.engine.records
+    o = side.org_index(organisation)
+    values = [
+        f"{float(records[-1].values[metric][o]):.2f}" if records else "—" for metric, *_ in MONITORS
+    ]
+    reverted = side.watches[organisation].week
+    return [*values, "—" if reverted is None else str(reverted)]
+
+
+def monitor_labels() -> list[list[str]]:
+    """Each monitor's short label and its full name (a tooltip)."""
+    return [[short, full] for _, short, full in MONITORS] + [["reverted", "week of reversion"]]
+
+
 # On a projector (large type) the views fill the screen below what stands above them: the
 # header, the run's row, the interventions' row and the week (in rem: they grow with the type).
 PROJECTOR_TOP = "10rem"
@@ -230,6 +255,11 @@ def LiveViews(
             status["verdict"], status["colour"] = (
                 schools_verdict(sides[0]) if overview else verdict(sides[0], organisation)
             )
+        if not overview:  # the organisation shown (no single one in the schools' overview)
+            status["monitors"] = {
+                "labels": monitor_labels(),
+                "rows": [[side.label, *monitors(side, organisation)] for side in sides],
+            }
     Bus(as_json({"seq": seq, "status": status, "charts": parts}), on_drawn, recipe, on_restore)
     with solara.Div(classes=["leadsim-one-school"], style={"display": "none"} if overview else {}):
         if len(sides) > 1:

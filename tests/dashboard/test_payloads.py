@@ -6,6 +6,7 @@ import json
 
 from leadsim.config import find_scenario
 from leadsim.dashboard import payloads
+from leadsim.dashboard.layout import AGGREGATE_STAFF
 from leadsim.dashboard.session import Session, Setup, Side
 from leadsim.dashboard.views import chart_id, live_parts
 
@@ -88,3 +89,34 @@ def test_small_multiples_mark_meetings_attended_and_missed():
     assert meeting_weeks == [0, 4, 8, 12]
     assert all(value in (-1, 0, 1) for row in attendance for value in row)
     assert len(attendance[0]) == 6
+
+
+def test_a_large_organisations_frame_carries_the_engines_department_means():
+    side = Side(find_scenario("abdication").with_changes(n_staff=500))
+    for _ in range(5):
+        side.step()
+    spec = payloads.network_spec(side, 0)
+    frame = payloads.network_frame(side, 0)
+    engine = side.model.engine
+    department = engine.department[:500]
+    n_dept = 500 // side.scenario.params.department_size
+    assert spec["aggregate"] is not None and len(spec["aggregate"]["centres"]) == n_dept
+    assert spec["aggregate"]["sizes"] == [int((department == d).sum()) for d in range(n_dept)]
+    anxiety = [engine.anxiety[:500][department == d].mean() for d in range(n_dept)]
+    leading = [engine.leading[:500][department == d].mean() for d in range(n_dept)]
+    assert frame["dept_anxiety"] == [round(100 * v) for v in anxiety]
+    assert frame["dept_leading"] == [round(100 * v) for v in leading]
+    assert len(set(frame["dept_leading"])) > 1  # departments differ: not one number repeated
+    # every link between departments counted once, in the department links' weights
+    edges = spec["edges"]
+    cross = sum(department[edges[e]] != department[edges[e + 1]] for e in range(0, len(edges), 2))
+    assert sum(count for _, _, count in spec["aggregate"]["links"]) == cross
+    assert size(frame) < 6_000
+
+
+def test_a_small_organisation_is_drawn_person_by_person():
+    side = Side(find_scenario("abdication"))
+    side.step()
+    assert side.scenario.params.n_staff <= AGGREGATE_STAFF
+    assert payloads.network_spec(side, 0)["aggregate"] is None
+    assert "dept_anxiety" not in payloads.network_frame(side, 0)

@@ -16,6 +16,12 @@ import numpy as np
 
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 
+# above this many staff the organisation view draws one node per department (expandable)
+AGGREGATE_STAFF = 150
+# the grid of department nodes, in the layout's units: a cell holds a department's node
+# and its label, or, expanded, its people (a disc of radius 100 at most)
+_CELL_W, _CELL_H = 300.0, 270.0
+
 
 @dataclass(frozen=True)
 class OrganisationLayout:
@@ -94,4 +100,47 @@ def department_layout(
         edges=edges.reshape(-1),
         department_centres=centres,
         department_radius=inner,
+    )
+
+
+@dataclass(frozen=True)
+class AggregateLayout:
+    """One node per department, on a grid under the head, and the links between departments.
+
+    Attributes:
+        centres: ``(k, 2)`` position of each department's node (and of its people's disc).
+        sizes: Staff in each department.
+        links: ``(m, 3)`` rows ``[a, b, count]``: ``count`` links between departments a < b.
+        head: Where the head sits: centred above the grid.
+    """
+
+    centres: np.ndarray
+    sizes: np.ndarray
+    links: np.ndarray
+    head: np.ndarray
+
+
+def aggregate_layout(department: np.ndarray, edges: np.ndarray) -> AggregateLayout:
+    """Departments on a square grid of rows, the head above, the links between them counted."""
+    n_dept = int(department.max()) + 1 if department.size else 0
+    sizes = np.bincount(department, minlength=n_dept)
+    cols = max(1, math.ceil(math.sqrt(n_dept)))
+    rows = math.ceil(n_dept / cols) if n_dept else 0
+    k = np.arange(n_dept)
+    row, col = k // cols, k % cols
+    # the last row centred under the others
+    in_row = np.where(row == rows - 1, n_dept - (rows - 1) * cols, cols)
+    x = (col - (in_row - 1) / 2) * _CELL_W
+    y = (row + 1) * _CELL_H
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    a, b = department[edges[:, 0]], department[edges[:, 1]]
+    cross = a != b
+    lo, hi = np.minimum(a[cross], b[cross]), np.maximum(a[cross], b[cross])
+    pairs, counts = np.unique(lo * max(n_dept, 1) + hi, return_counts=True)
+    links = np.column_stack([pairs // max(n_dept, 1), pairs % max(n_dept, 1), counts])
+    return AggregateLayout(
+        centres=np.column_stack([x, y]).astype(np.float64),
+        sizes=sizes,
+        links=links.astype(np.int64).reshape(-1, 3),
+        head=np.array([0.0, 0.0]),
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from leadsim.dashboard.layout import AGGREGATE_STAFF, aggregate_layout
 from leadsim.engine import ASERT_AXES
 from leadsim.palette import COLOURS
 
@@ -117,6 +118,19 @@ def network_spec(side: Side, organisation: int, *, font: float = 1.0) -> dict:
     engine = side.model.engine
     local = side.staff_slice(organisation)
     n_dept = len(layout.department_centres)
+    department = engine.department[local].astype(np.int64)
+    aggregate = None
+    if layout.x.size > AGGREGATE_STAFF:
+        # one node per department, expandable in the browser to its people, each person
+        # placed at their offset from their department's centre in the full layout
+        grid = aggregate_layout(department, layout.edges)
+        aggregate = {
+            "centres": np.round(grid.centres, 1).tolist(),
+            "sizes": grid.sizes.astype(np.int64).tolist(),
+            "links": grid.links.tolist(),
+            "head": grid.head.tolist(),
+            "origins": np.round(layout.department_centres, 1).tolist(),
+        }
     return {
         "kind": "network",
         "token": chart_token(side, organisation),
@@ -126,25 +140,45 @@ def network_spec(side: Side, organisation: int, *, font: float = 1.0) -> dict:
         "edges": layout.edges.tolist(),
         "roles": engine.role[local].astype(np.int64).tolist(),
         "role_names": ["senior", "academic", "professional"],
-        "department": engine.department[local].astype(np.int64).tolist(),
+        "department": department.tolist(),
         "departments": [
             [round(float(cx), 1), round(float(cy - 1.35 * layout.department_radius), 1)]
             for cx, cy in layout.department_centres
         ]
-        if n_dept <= 20
+        if n_dept <= 20 and aggregate is None
         else [],
+        "aggregate": aggregate,
         "head": [0.0, 0.0] if n_dept > 1 else [0.0, -1.8 * layout.department_radius],
         "font": font,
         "export_name": f"leadsim_{side.scenario.name}_organisation",
     }
 
 
+def department_means(side: Side, organisation: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each department's mean anxiety and share of its staff leading this week."""
+    engine = side.model.engine
+    local = side.staff_slice(organisation)
+    department = engine.department[local].astype(np.int64)
+    sizes = np.maximum(np.bincount(department), 1)
+    anxiety = np.bincount(department, weights=engine.anxiety[local]) / sizes
+    leading = np.bincount(department, weights=engine.leading[local].astype(np.float64)) / sizes
+    return anxiety, leading
+
+
 def network_frame(side: Side, organisation: int) -> dict:
-    """Each staff member's anxiety, authority and leading now, and the head's state."""
+    """Each staff member's anxiety, authority and leading now, and the head's state.
+
+    Above ``AGGREGATE_STAFF`` staff it also carries each department's mean anxiety and
+    share leading (whole percent), computed here so that the browser draws them as sent.
+    """
     engine = side.model.engine
     local = side.staff_slice(organisation)
     o = side.org_index(organisation)
-    return {
+    extra = {}
+    if local.stop - local.start > AGGREGATE_STAFF:
+        anxiety, leading = department_means(side, organisation)
+        extra = {"dept_anxiety": _percent(anxiety), "dept_leading": _percent(leading)}
+    return extra | {
         "token": chart_token(side, organisation),
         "week": int(engine.t),
         "anxiety": _percent(engine.anxiety[local]),

@@ -70,13 +70,22 @@ _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _TOML_LOCATION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
-def _scenario_dir() -> Path:
-    """The repository's ``scenarios/`` folder, or ``./scenarios`` when not run from a checkout."""
-    beside_package = Path(__file__).resolve().parents[2] / "scenarios"
-    return beside_package if beside_package.is_dir() else Path.cwd() / "scenarios"
+def shipped_dir(kind: str) -> Path:
+    """Where the shipped ``scenarios`` or ``experiments`` are.
+
+    In a checkout, the repository's own folder (so edits show at once); in an
+    installed wheel, the copy the wheel carries inside the package
+    (``leadsim/shipped/<kind>``; see ``pyproject.toml``).
+    """
+    package = Path(__file__).resolve().parent
+    in_checkout = package.parents[1] / kind
+    if in_checkout.is_dir() and (package.parents[1] / "pyproject.toml").is_file():
+        return in_checkout
+    return package / "shipped" / kind
 
 
-SCENARIO_DIR: Path = _scenario_dir()
+SCENARIO_DIR: Path = shipped_dir("scenarios")
+EXPERIMENT_DIR: Path = shipped_dir("experiments")
 
 
 class ScenarioError(ValueError):

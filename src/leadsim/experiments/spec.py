@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from leadsim.config import (
+    EXPERIMENT_DIR,
     MAX_HORIZON,
     MAX_ORGANISATIONS,
     ScenarioError,
@@ -198,10 +199,15 @@ def load_experiment(
     """
     path = Path(path)
     if text is None:
+        path = _shipped_experiment(path)
         try:
             text = path.read_bytes()
         except OSError as err:
-            raise ExperimentError(f"{path}: cannot read the file ({err.strerror})") from None
+            shipped = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml")))
+            raise ExperimentError(
+                f"{path}: cannot read the file ({err.strerror}); allowed: an experiment file, "
+                f"or a shipped experiment's name ({shipped or 'none installed'})"
+            ) from None
     try:
         data = toml_loads(text.decode("utf-8"))
     except UnicodeDecodeError as err:
@@ -210,6 +216,17 @@ def load_experiment(
         where = f"{err.where}: " if err.where else ""
         raise ExperimentError(f"{path}: {where}{err.problem}; allowed: {err.allowed}") from None
     return _Reader(path, data, hashlib.sha256(text).hexdigest(), scenario).experiment()
+
+
+def _shipped_experiment(path: Path) -> Path:
+    """``path``, or the shipped experiment it names when there is no such file here.
+
+    ``policy_comparison`` and ``experiments/policy_comparison.toml`` both name it.
+    """
+    if path.exists():
+        return path
+    shipped = EXPERIMENT_DIR / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
+    return shipped if shipped.is_file() else path
 
 
 def file_sha256(path: str | Path) -> str:

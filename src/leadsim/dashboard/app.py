@@ -358,8 +358,18 @@ def Page():
     kept = solara.use_memo(lambda: {"text": None, "active": False}, [])
 
     def recipe() -> str:
+        # asked for every frame: rebuilt only when the setup or the interventions change
         text = kept["text"] if kept["active"] else None
-        return recipe_json(session.setup, session.sides[0].interventions, text)
+        interventions = session.sides[0].interventions
+        key = (session.setup, interventions, len(interventions), text)  # held: ids stay unique
+        old = kept.get("key")
+        if (
+            old is None
+            or any(a is not b for a, b in zip(old, key, strict=True))
+            or old[2] != key[2]
+        ):
+            kept["key"], kept["json"] = key, recipe_json(session.setup, interventions, text)
+        return kept["json"]
 
     def restore(data: dict) -> None:
         """A reloaded page (a restarted server, a lost network) sends the run it kept."""

@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "design_points": "leadsim.experiments.design",
     "expand": "leadsim.experiments.design",
     "external_model": "leadsim.experiments.references",
+    "inline_experiment": "leadsim.experiments.points",
     "load_experiment": "leadsim.experiments.spec",
     "make_batches": "leadsim.experiments.runner",
     "open_sweep": "leadsim.experiments.sweep",
@@ -37,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "run_sweep": "leadsim.experiments.sweep",
     "runs_table": "leadsim.experiments.sweep",
     "simulate_batch": "leadsim.experiments.runner",
+    "simulate_points": "leadsim.experiments.points",
 }
 
 
@@ -66,6 +68,7 @@ __all__ = [
     "design_points",
     "expand",
     "external_model",
+    "inline_experiment",
     "load_experiment",
     "make_batches",
     "open_sweep",
@@ -75,4 +78,5 @@ __all__ = [
     "run_sweep",
     "runs_table",
     "simulate_batch",
+    "simulate_points",
 ]

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import mesa
 import numpy as np
+import pandas as pd
 import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
@@ -11,7 +12,7 @@ from leadsim.agents import StaffMember, TopLeader
 from leadsim.engine import ASERT_AXES, METRICS
 from leadsim.engine.core import series_of
 from leadsim.events import EventError, make_event
-from leadsim.model import REPORTED, LeadershipModel
+from leadsim.model import MESA_4, REPORTED, LeadershipModel
 from leadsim.params import POLICIES, ROLES, ParameterError, Parameters
 
 
@@ -44,7 +45,7 @@ def test_builds_from_parameters():
     assert len(model.agents_by_type[StaffMember]) == model.engine.n_staff == 30
     assert len(model.agents_by_type[TopLeader]) == 1
     assert model.leaders[0].containment == POLICIES["delegating"]["containment"]
-    assert model.running and model.steps == 0 and not model.engine.records
+    assert model.running and model.time == 0 and not model.engine.records
 
 
 def test_unknown_parameter_or_bad_size_is_refused_in_one_line():
@@ -93,7 +94,7 @@ def test_builds_from_a_config_scenario():
     model = stepped(LeadershipModel(scenario), 6)
     assert model.leadsim_scenario is scenario
     assert model.params.policy == "egalitarian" and model.seed == 9
-    assert not model.running and model.steps == 6
+    assert not model.running and model.time == 6
     assert model.events() == [(1, 1, "join learning group")]
     assert [leader.in_group for leader in model.leaders] == [False, True]
 
@@ -103,7 +104,9 @@ def test_builds_from_a_mesa_scenario():
     model = LeadershipModel(scenario, approach="cycles")
     assert model.scenario is scenario
     assert model.params == Parameters(policy="hierarchical", approach="cycles", n_staff=20)
-    assert (model.seed, model.horizon) == (4, 12)
+    assert model.horizon == 12
+    # Mesa 4's Scenario keeps a Generator, not the seed: the seed is drawn from its state
+    assert model.seed == (LeadershipModel(scenario).seed if MESA_4 else 4)
 
 
 # --- stepping and data collection ----------------------------------------------------------
@@ -111,7 +114,7 @@ def test_builds_from_a_mesa_scenario():
 
 def test_ten_steps_give_ten_rows_equal_to_the_engine_records():
     model = stepped(LeadershipModel(rng=1), 10)
-    assert model.steps == model.engine.t == 10 and model.time == 10.0
+    assert model.engine.t == 10 and model.time == 10.0
     frame = model.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == list(REPORTED)
     assert len(frame) == len(model.engine.records) == 10
@@ -122,10 +125,24 @@ def test_ten_steps_give_ten_rows_equal_to_the_engine_records():
         np.testing.assert_array_equal(frame[f"asert_{axis}"], frame[metric])
 
 
+def test_collector_rows_are_labelled_by_week_as_metrics_frame_is():
+    """Row 'Step' k of the collector is week k of metrics_frame: same values, same label."""
+    model = stepped(LeadershipModel(rng=1, n_staff=20, collect_agents=True), 4)
+    frame = model.datacollector.get_model_vars_dataframe()
+    metrics = model.metrics_frame().set_index("step")
+    assert frame.index.name == "Step" and frame.index.tolist() == metrics.index.tolist()
+    assert frame.index.tolist() == [0, 1, 2, 3] and model.time == 4  # week 3 ends at time 4
+    pd.testing.assert_frame_equal(
+        frame[list(REPORTED)], metrics[list(REPORTED)], check_names=False, check_dtype=False
+    )
+    staff = model.datacollector.get_agenttype_vars_dataframe(StaffMember)
+    assert sorted(set(staff.index.get_level_values("Step"))) == frame.index.tolist()
+
+
 def test_stops_at_the_horizon():
     model = LeadershipModel(rng=1, horizon=5)
     model.run_model()
-    assert not model.running and model.steps == model.engine.t == 5
+    assert not model.running and model.time == model.engine.t == 5
 
 
 def test_agent_reporters_only_when_asked():
@@ -133,7 +150,8 @@ def test_agent_reporters_only_when_asked():
     staff = model.datacollector.get_agenttype_vars_dataframe(StaffMember)
     assert len(staff) == 3 * 20
     assert list(staff.columns) == ["anxiety", "authority", "trust", "dependency", "leading"]
-    last = staff.xs(3.0, level="Step")["anxiety"].to_numpy()
+    assert sorted(set(staff.index.get_level_values("Step"))) == [0, 1, 2]  # weeks
+    last = staff.xs(2, level="Step")["anxiety"].to_numpy()
     np.testing.assert_array_equal(last, model.engine.anxiety)
     assert not stepped(LeadershipModel(rng=1), 1).datacollector.agenttype_reporters
 
@@ -158,6 +176,7 @@ def test_results_tables():
     assert metrics["step"].tolist() == [w for w in range(6) for _ in range(2)]
     summary = model.summary()
     assert summary["organisation"].tolist() == [0, 1] and "reverted" in summary
+    assert str(summary["time_to_reversion"].dtype) == "Int64"
     profile = model.asert_profile(step=2, organisation=1)
     row = metrics[(metrics["step"] == 2) & (metrics["organisation"] == 1)].iloc[0]
     assert profile == {axis: row[f"asert_{axis}"] for axis in ASERT_AXES}
@@ -193,6 +212,62 @@ def test_leader_setters_write_into_the_engine_arrays():
         leader.in_group = 1
 
 
+@pytest.mark.parametrize(
+    "value", [np.float32(0.5), np.float64(0.25), np.int64(0), np.int64(1), np.uint8(1)]
+)
+def test_numpy_scalars_in_range_are_accepted(value):
+    model = LeadershipModel(rng=1, n_staff=20)
+    member, leader = model.staff[3], model.leaders[0]
+    member.anxiety = value
+    leader.containment = value
+    assert model.engine.anxiety[3] == float(value) == member.anxiety
+    assert model.engine.containment[0] == float(value) == leader.containment
+    assert type(member.anxiety) is float
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (np.float32(1.5), r"^anxiety: np.float32\(1.5\) is out of range; allowed: 0 to 1$"),
+        (np.int64(-1), r"^anxiety: np.int64\(-1\) is out of range"),
+        (np.float64("nan"), r"^anxiety: np.float64\(nan\) is out of range"),
+        (True, r"^anxiety: expected a number from 0 to 1, got True$"),
+        (np.True_, r"^anxiety: expected a number from 0 to 1, got np.True_$"),
+        ("0.5", r"^anxiety: expected a number from 0 to 1, got '0.5'$"),
+    ],
+)
+def test_bools_non_numbers_and_out_of_range_are_refused(value, message):
+    model = LeadershipModel(rng=1, n_staff=20)
+    with pytest.raises(ValueError, match=message):
+        model.staff[3].anxiety = value
+    assert model.engine.anxiety[3] == model.staff[3].anxiety  # unchanged, still a number
+
+
+def test_in_group_takes_numpy_bools():
+    model = LeadershipModel(rng=1)
+    model.leaders[0].in_group = np.True_
+    assert model.engine.in_group[0] and model.leaders[0].in_group is True
+
+
+@pytest.mark.parametrize(
+    ("pick", "message"),
+    [
+        (lambda m: m.staff[4], r"^remove: a staff member cannot be removed; the engine"),
+        (lambda m: m.leaders[0], r"^remove: a top leader cannot be removed;.*leader_change"),
+    ],
+)
+def test_remove_is_refused_in_one_line_and_removes_nothing(pick, message):
+    """An agent the engine goes on simulating must not vanish from model.agents."""
+    model = LeadershipModel(rng=1, n_staff=20)
+    agent = pick(model)
+    with pytest.raises(RuntimeError, match=message) as err:
+        agent.remove()
+    assert "\n" not in str(err.value)
+    assert agent in model.agents and len(model.agents) == 21 == model.engine.n_staff + 1
+    model.step()
+    assert len(model.agents_by_type[StaffMember]) == model.engine.n_staff
+
+
 def test_the_engine_reads_what_an_agent_wrote():
     calm, anxious = LeadershipModel(rng=4), LeadershipModel(rng=4)
     for member in anxious.staff:
@@ -226,6 +301,12 @@ def test_same_rng_same_series_and_different_rng_different():
     assert series(fresh[0]).equals(series(fresh[0]))
 
 
+needs_batch_run = pytest.mark.skipif(
+    not hasattr(mesa, "batch_run"), reason=f"Mesa {mesa.__version__} has no batch_run"
+)
+
+
+@needs_batch_run
 @pytest.mark.filterwarnings("ignore:The `iterations` keyword:DeprecationWarning")
 def test_batch_run_sweeps_parameters():
     rows = mesa.batch_run(
@@ -240,9 +321,29 @@ def test_batch_run_sweeps_parameters():
     assert len(rows) == 4
     assert sorted(row["policy"] for row in rows) == ["delegating"] * 2 + ["integrated"] * 2
     for row in rows:
-        assert set(REPORTED) <= set(row) and row["Step"] == 20
+        assert set(REPORTED) <= set(row) and row["Step"] == 19  # 20 weeks: the last is 19
 
 
+@needs_batch_run
+def test_batch_run_step_is_the_week_of_metrics_frame():
+    """batch_run's Step k carries the values metrics_frame gives for week (step) k."""
+    rows = mesa.batch_run(
+        LeadershipModel,
+        parameters={"policy": "delegating", "n_staff": 20},
+        rng=[5],
+        max_steps=6,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    alone = stepped(LeadershipModel(policy="delegating", n_staff=20, rng=5), 6)
+    metrics = alone.metrics_frame()
+    assert [row["Step"] for row in rows] == metrics["step"].tolist() == list(range(6))
+    for row, (_, week) in zip(rows, metrics.iterrows(), strict=True):
+        assert type(row["Step"]) is int
+        assert {name: row[name] for name in REPORTED} == {name: week[name] for name in REPORTED}
+
+
+@needs_batch_run
 def test_batch_run_with_seeds_is_reproducible():
     def run():
         return mesa.batch_run(

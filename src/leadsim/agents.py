@@ -5,6 +5,11 @@ once, synchronously (MODEL.md §3). These Mesa agents are thin views on those
 arrays: reading an attribute reads the engine's array, and setting one writes into
 it, so that a dashboard, a data collector or a facilitator at the console sees and
 changes the very state the rules work on. The agents do not step themselves.
+
+A state accepts any real number from 0 to 1, Python's or numpy's (``np.float32(0.5)``,
+``np.int64(1)``); booleans, NaN and anything outside [0, 1] are refused. The engine
+simulates a fixed staff, so ``remove()`` is refused in one line rather than taking an
+agent out of ``model.agents`` while the engine goes on simulating it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ if TYPE_CHECKING:
     from leadsim.model import LeadershipModel
 
 
+_REAL = int | float | np.integer | np.floating  # Python's and numpy's real scalars
+_BOOL = bool | np.bool_
+
+
 def _state(array: str, key: str, doc: str) -> property:
     """A [0, 1] state living in ``model.engine.<array>[agent.<key>]``, readable and writable."""
 
@@ -27,9 +36,11 @@ def _state(array: str, key: str, doc: str) -> property:
         return float(getattr(agent.model.engine, array)[getattr(agent, key)])
 
     def set_(agent: mesa.Agent, value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        if isinstance(value, _BOOL) or not isinstance(value, _REAL):
+            raise ValueError(f"{array}: expected a number from 0 to 1, got {value!r}")
+        if not 0 <= value <= 1:  # NaN fails too
             raise ValueError(f"{array}: {value!r} is out of range; allowed: 0 to 1")
-        getattr(agent.model.engine, array)[getattr(agent, key)] = value
+        getattr(agent.model.engine, array)[getattr(agent, key)] = float(value)
 
     return property(get, set_, doc=doc)
 
@@ -69,6 +80,14 @@ class StaffMember(mesa.Agent):
         self.index = index
         self.organisation = int(model.engine.org_local[model.engine.org[index]])
 
+    def remove(self) -> None:
+        """Refused: the engine simulates a fixed staff, so no one can leave mid-run."""
+        raise RuntimeError(
+            "remove: a staff member cannot be removed; the engine simulates a fixed staff "
+            "(n_staff per organisation): change their state instead, or build a model "
+            "with a smaller n_staff"
+        )
+
     @property
     def role(self) -> str:
         """``senior``, ``academic`` or ``professional``."""
@@ -100,6 +119,13 @@ class TopLeader(mesa.Agent):
         super().__init__(model)
         self.organisation = organisation
 
+    def remove(self) -> None:
+        """Refused: every organisation always has a head; ``leader_change`` replaces one."""
+        raise RuntimeError(
+            "remove: a top leader cannot be removed; every organisation has a head: "
+            "use model.leader_change(policy, organisation=...) to replace one"
+        )
+
     @property
     def in_group(self) -> bool:
         """The leader belongs to a leaders' learning group."""
@@ -107,6 +133,6 @@ class TopLeader(mesa.Agent):
 
     @in_group.setter
     def in_group(self, value: bool) -> None:
-        if not isinstance(value, bool):
+        if not isinstance(value, _BOOL):
             raise ValueError(f"in_group: expected true or false, got {value!r}")
-        self.model.engine.in_group[self.organisation] = value
+        self.model.engine.in_group[self.organisation] = bool(value)

@@ -2,9 +2,15 @@
 
 ``LeadershipModel`` runs one system (one or more organisations) on
 :class:`leadsim.engine.Engine`, so that Mesa's ``DataCollector``, ``batch_run`` and
-``SolaraViz`` work on the same rules as the sweeps. The metrics are the engine's
-records (MODEL.md §6), collected after each step; interventions are the events of
-MODEL.md §5, fired now.
+``SolaraViz`` (Mesa 3.5), and ``Scenario``, ``DataRecorder`` and ``run_scenarios``
+(Mesa 4) work on the same rules as the sweeps. The metrics are the engine's records
+(MODEL.md §6), collected after each step; interventions are the events of MODEL.md §5,
+fired now.
+
+Weeks are numbered from 0 everywhere: week k is the (k+1)-th week simulated, the
+``step`` of ``metrics_frame`` and of scenario events, and ``time_to_reversion``.
+Mesa's clock (``model.time``) counts weeks simulated, so week k ends at time k + 1;
+every row this model's collectors write is labelled by the week (``docs/mesa.md``).
 """
 
 from __future__ import annotations
@@ -35,11 +41,98 @@ REPORTED: dict[str, str] = {
 }
 STAFF_REPORTERS: tuple[str, ...] = ("anxiety", "authority", "trust", "dependency", "leading")
 
+MESA_VERSION: tuple[int, int] = tuple(int(part) for part in mesa.__version__.split(".")[:2])
+"""The installed Mesa's (major, minor)."""
+MESA_4 = MESA_VERSION >= (4, 0)
+"""Mesa 4: no ``batch_run`` or ``model.steps``; ``Scenario`` carries the rng; ``DataRecorder``."""
+
+try:  # Mesa after 4.0.0a0: run_scenarios and RunConfiguration replace batch_run
+    from mesa.experimental.scenarios import RunConfiguration, run_scenarios
+except ImportError:  # Mesa 3.5 and 4.0.0a0
+    RunConfiguration = run_scenarios = None
+
 
 def latest(model: LeadershipModel, metric: str, organisation: int | None = None) -> float:
     """The last recorded value of ``metric``: one organisation's, or the mean over all."""
     values = model.engine.records[-1].values[metric]
     return float(values.mean() if organisation is None else values[organisation])
+
+
+class WeeklyDataCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector``, its rows labelled by leadsim's week, not Mesa's time.
+
+    Mesa labels a collection by ``model.time``, the weeks simulated so far: the record
+    of week k, collected at the end of that week, would be ``Step`` k + 1. This
+    collector labels it k, as ``metrics_frame``'s ``step`` does, so that ``batch_run``'s
+    ``Step``, the ``Step`` level of the agent frames and the index of the model frame
+    (named ``Step``) all give the week.
+    """
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect the week just simulated, labelled by its week."""
+        time = model.time
+        super().collect(model)
+        week = model.engine.t - 1
+        steps = getattr(self, "_collection_steps", None)
+        if self.model_reporters and steps:
+            steps[-1] = week
+        records = getattr(self, "_agent_records", {})
+        if time in records:
+            records[week] = [(week, *row[1:]) for row in records.pop(time)]
+        by_type = getattr(self, "_agenttype_records", {})
+        if time in by_type:
+            by_type[week] = {
+                kind: [(week, *row[1:]) for row in rows] for kind, rows in by_type.pop(time).items()
+            }
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The model reporters' values, one row per week collected, indexed by ``Step`` (week)."""
+        frame = super().get_model_vars_dataframe()
+        steps = getattr(self, "_collection_steps", None)
+        if steps is not None and len(steps) == len(frame):
+            frame.index = pd.Index(steps, name="Step")
+        return frame
+
+
+class WeeklyMetrics:
+    """Mesa 4 data set: the last week's metrics, a row per organisation, labelled by week.
+
+    Its rows are ``metrics_frame``'s: ``step`` (the week), ``organisation``, a column per
+    metric and ASERT axis. A ``DataRecorder`` adds Mesa's ``time`` (the weeks simulated,
+    so ``step`` + 1); before the first week it has no row.
+    """
+
+    def __init__(self, model: LeadershipModel, name: str = "metrics") -> None:
+        """Create the data set over ``model``'s engine."""
+        self.name = name
+        self.model: LeadershipModel | None = model
+
+    @property
+    def data(self) -> list[dict[str, Any]]:
+        """The last recorded week's rows (none before the first week)."""
+        if self.model is None:
+            raise RuntimeError(f"DataSet '{self.name}' has been closed")
+        engine = self.model.engine
+        if not engine.records:
+            return []
+        record = engine.records[-1]
+        return [
+            {
+                "step": record.step,
+                "organisation": k,
+                **{name: record.values[metric][k].item() for name, metric in REPORTED.items()},
+            }
+            for k in range(self.model.organisations)
+        ]
+
+    def close(self) -> None:
+        """Let the model go."""
+        self.model = None
+
+    def record(self, recorder: Any, configuration: Any = None) -> WeeklyMetrics:
+        """Have ``recorder`` record this data set."""
+        recorder.add_dataset(self, configuration=configuration)
+        return self
 
 
 class LeadershipModel(mesa.Model):
@@ -49,6 +142,13 @@ class LeadershipModel(mesa.Model):
     whose attributes are parameters), from parameters (``policy="delegating"``,
     ``containment=0.5`` …), or both: the keywords override the scenario's. ``rng``
     may be a seed, ``None`` (a fresh seed, kept in ``seed``) or a numpy Generator.
+
+    ``datacollector`` collects every week, its rows labelled by week
+    (:class:`WeeklyDataCollector`). Under Mesa 4, ``data_recorder`` (Mesa's
+    ``DataRecorder``) also records the data set ``metrics`` (:class:`WeeklyMetrics`),
+    which ``run_scenarios`` reads. A Mesa 4 ``Scenario`` holds a numpy Generator, not
+    the seed it was given: the engine's seed is then drawn from the scenario's initial
+    rng state, the same for every model built from it.
     """
 
     def __init__(
@@ -72,7 +172,7 @@ class LeadershipModel(mesa.Model):
             horizon = given_horizon if horizon is None else horizon
             organisations = given_organisations if organisations is None else organisations
             params = {**settings, **params}
-            seed = engine_seed(mesa_scenario.rng if rng is None else rng)
+            seed = engine_seed(_scenario_rng(mesa_scenario) if rng is None else rng)
             super().__init__(rng=rng, scenario=mesa_scenario)  # Mesa checks the two rng agree
         else:
             if scenario is not None:
@@ -100,14 +200,20 @@ class LeadershipModel(mesa.Model):
                 for name, metric in REPORTED.items():
                     reporters[f"{name}[{k}]"] = partial(latest, metric=metric, organisation=k)
         staff = {StaffMember: {name: name for name in STAFF_REPORTERS}} if collect_agents else None
-        self.datacollector = mesa.DataCollector(reporters, agenttype_reporters=staff)
+        self.datacollector = WeeklyDataCollector(reporters, agenttype_reporters=staff)
+        if MESA_4:
+            from mesa.experimental.data_collection import DataRecorder
+
+            self.data_registry.add_dataset(WeeklyMetrics(self))
+            self.data_recorder = DataRecorder(self, config={"metrics": {}})
         self.running = self.engine.t < self.horizon
 
     def step(self) -> None:
         """Advance one week (MODEL.md §3) and collect its metrics.
 
-        Mesa counts ``steps`` (and ``time``) up before calling this, so after each
-        step ``steps == engine.t`` and the collector's row k is week k's record.
+        Mesa counts ``time`` (and, before Mesa 4, ``steps``) up before calling this, so
+        after each step ``time == engine.t``: week k ends at time k + 1, and the
+        collector labels its row k (its ``Step``), as ``metrics_frame`` does.
         """
         self.engine.step()
         self.datacollector.collect(self)
@@ -154,11 +260,14 @@ class LeadershipModel(mesa.Model):
     # --- results ---------------------------------------------------------------------------
 
     def metrics_frame(self) -> pd.DataFrame:
-        """Tidy per-week metrics: step, organisation, one column per metric and ASERT axis."""
+        """Tidy per-week metrics: step (the week, from 0), organisation, a column per metric."""
         return metrics_frame(self.engine)
 
     def summary(self) -> pd.DataFrame:
-        """Per-organisation summaries of the weeks simulated so far (MODEL.md §6)."""
+        """Per-organisation summaries of the weeks simulated so far (MODEL.md §6).
+
+        ``time_to_reversion`` is a nullable ``Int64``: ``<NA>`` where no reversion.
+        """
         self._require_records("summary")
         return summary_frame(self.engine)
 
@@ -190,6 +299,62 @@ class LeadershipModel(mesa.Model):
     def _require_records(self, what: str) -> None:
         if not self.engine.records:
             raise ValueError(f"{what}: no week simulated yet; call step() first")
+
+
+if RunConfiguration is not None:
+
+    class LeadershipRun(RunConfiguration):
+        """Mesa's ``RunConfiguration`` for :class:`LeadershipModel`: ``until`` weeks a run.
+
+        Its outputs: ``metrics`` (the data recorder's rows, ``step`` the week) and
+        ``summary`` (:meth:`LeadershipModel.summary`). ``model_kwargs`` (``horizon``,
+        ``organisations``, parameters) apply to every scenario's model.
+        """
+
+        def __init__(self, until: int, **model_kwargs: Any) -> None:
+            """Run each scenario's model ``until`` weeks."""
+            super().__init__(LeadershipModel, until, model_kwargs=model_kwargs)
+
+        def extract_output(self, model: LeadershipModel) -> dict[str, pd.DataFrame]:
+            """The weekly metrics and the per-organisation summary."""
+            return {
+                "metrics": model.data_recorder.get_table_dataframe("metrics"),
+                "summary": model.summary(),
+            }
+
+
+def leadership_run(until: int, **model_kwargs: Any) -> Any:
+    """A ``RunConfiguration`` for ``mesa.experimental.scenarios.run_scenarios``.
+
+    Raises ImportError, in one line, where the installed Mesa has no ``run_scenarios``
+    (Mesa 3.5, whose ``batch_run`` works instead, and Mesa 4.0.0a0).
+    """
+    if RunConfiguration is None:
+        raise ImportError(
+            f"leadership_run: Mesa {mesa.__version__} has no "
+            "mesa.experimental.scenarios.run_scenarios (Mesa 4 after 4.0.0a0 has); "
+            "use mesa.batch_run on Mesa 3.5, or leadsim sweep"
+        )
+    return LeadershipRun(until, **model_kwargs)
+
+
+def _scenario_rng(scenario: MesaScenario) -> Any:
+    """A Mesa scenario's rng as a seed: Mesa 3.5's as given; Mesa 4's from its initial state.
+
+    Mesa 4 turns the scenario's ``rng`` into a Generator that the model then draws from;
+    a fresh Generator in its initial state gives the same seed for every model built
+    from the scenario. Mesa 4.0.0a0 keeps that state in ``initial_rng_state``, later
+    versions keep the ``seed_sequence`` instead.
+    """
+    sequence = getattr(scenario, "seed_sequence", None)
+    if isinstance(sequence, np.random.SeedSequence):
+        return np.random.default_rng(sequence)
+    state = getattr(scenario, "initial_rng_state", None)
+    if state is None:
+        return scenario.rng
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
 
 
 def engine_seed(rng: Any) -> int:

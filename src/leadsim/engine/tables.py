@@ -1,4 +1,10 @@
-"""Tidy tables (pandas) of what an engine simulated: per-step metrics and per-run summaries."""
+"""Tidy tables (pandas) of what an engine simulated: per-step metrics and per-run summaries.
+
+Weeks are numbered from 0: ``step`` k is the (k+1)-th week simulated, as in a scenario's
+event ``step`` and in ``time_to_reversion``. A value that does not exist is missing, not
+a sentinel: ``time_to_reversion`` is a nullable integer (``Int64``), ``<NA>`` where the
+organisation did not revert, as in a sweep's ``runs.parquet``.
+"""
 
 from __future__ import annotations
 
@@ -34,4 +40,6 @@ def summary_frame(engine: Engine, run: int = 0) -> pd.DataFrame:
     frame = pd.DataFrame({"organisation": engine.org_local[orgs]})
     for name, values in summaries.items():
         frame[name] = values[orgs]
+    when = summaries["time_to_reversion"][orgs].astype(np.int64)  # the engine's -1: none
+    frame["time_to_reversion"] = pd.arrays.IntegerArray(when, mask=when < 0)
     return frame

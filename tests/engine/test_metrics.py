@@ -215,3 +215,36 @@ def test_summarise_by_hand():
     assert out["final_trust"][0] == pytest.approx(0.4)
     assert out["capacity_built"][0] == pytest.approx(0.1)
     assert not out["reverted"][0] and not out["never_distributed"][0]
+
+
+# --- reversion at its edges (reversion_low < reversion_high, as Parameters requires) ---------
+
+
+def test_a_run_below_low_may_start_the_week_after_high_is_first_reached():
+    assert detect([0.1, 0.3, 0.1, 0.1, 0.1, 0.1]) == (True, 5, False)
+    # …and not that same week: the week that reaches high is not below low
+    assert detect([0.3, 0.1, 0.1, 0.1]) == (False, -1, False)
+
+
+def test_a_run_ending_on_the_last_recorded_week_counts():
+    assert detect([0.4, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]) == (True, 6, False)
+    assert detect([0.4, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1]) == (False, -1, False)
+
+
+def test_reaching_high_on_the_last_week_is_distributed_but_not_reverted():
+    assert detect([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.35]) == (False, -1, False)
+
+
+def test_run_length_one_and_just_below_low():
+    assert detect([0.5, 0.1499], run_length=1) == (True, 1, False)
+    assert detect([0.5, 0.15], run_length=1) == (False, -1, False)
+    assert detect([0.5, 0.2, 0.1499], run_length=1) == (True, 2, False)
+
+
+def test_smoothing_uses_fewer_weeks_only_before_the_window_fills():
+    # 3-week trailing means: 0.9, 0.45, 0.3, 0.0, 0.0, 0.0: high at week 0, below low from 3
+    series = [0.9, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert detect(series, smoothing=3, run_length=3) == (True, 5, False)
+    # a 3-week mean over weeks 0–2 of 0.9, 0, 0 is exactly 0.3: high is reached at week 2
+    assert detect([0.0, 0.0, 0.9, 0.0, 0.0, 0.0], smoothing=3, run_length=1) == (True, 5, False)
+    assert detect([0.0, 0.0, 0.89, 0.0, 0.0, 0.0], smoothing=3, run_length=1) == (False, -1, True)

@@ -622,3 +622,22 @@ def test_replan_adaptive_clamped():
         np.array([0.1, 0.9]), 0.5, **REPLAN, floor=np.array(0.1), ceiling=np.array(0.9),
     )  # fmt: skip
     assert out == pytest.approx([0.9, 0.1], abs=TOL)
+
+
+def test_update_trust_abdication_grows_as_containment_falls():
+    """τ_a·d·(1 − containment)·t: at containment 0.2 the loss is four times that at 0.8."""
+    low, high = (
+        rules.update_trust(
+            np.array(0.6), np.array(c), np.array(0.4), np.array(0.5), np.array(0.5),
+            np.array(0.0), holding_gain=0.0, abdication_loss=0.05, withdrawal_loss=0.0,
+        )
+        for c in (0.2, 0.8)
+    )  # fmt: skip
+    assert low == approx(0.6 - 0.05 * 0.5 * 0.8 * 0.6)  # 0.588
+    assert high == approx(0.6 - 0.05 * 0.5 * 0.2 * 0.6)  # 0.597
+
+
+def test_social_proof_of_one_neighbour_who_led_is_one():
+    adjacency, degree = path_graph()  # 0 — 1 — 2, 3 alone: 0 and 2 have one neighbour each
+    out = rules.social_proof(adjacency @ np.array([0.0, 1.0, 0.0, 0.0]), degree)
+    assert out == pytest.approx([1.0, 0.0, 1.0, 0.0], abs=TOL)

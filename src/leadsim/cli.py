@@ -37,6 +37,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from leadsim.simulate import simulate
 
     scenario = find_scenario(args.scenario)
+    if args.steps is not None:  # the horizon limit; scheduled events it cuts off are named
+        from leadsim.config import check_steps
+
+        notice = check_steps(scenario, args.steps)
+        if notice:
+            print(f"leadsim: {notice}", file=sys.stderr)
     out = None if args.out is None else _out_folder(args.out)  # before the simulation
     result = simulate(scenario, seed=args.seed, steps=args.steps)
     seed = scenario.seed if args.seed is None else args.seed
@@ -79,6 +85,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _out_folder(text: str) -> Path:
     """The folder ``--out`` names, made if new; one line if it is a file or cannot be written."""
     out = Path(text)
+    try:
+        out.exists()
+    except OSError as err:  # a name too long, a folder on the way that cannot be entered
+        raise ValueError(
+            f"--out: cannot use {text} ({err.strerror or err}); allowed: a folder (new or "
+            "existing) you can write to"
+        ) from None
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {text} is a file; allowed: a folder (new or existing)")
     try:

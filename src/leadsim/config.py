@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import errno
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +50,7 @@ from leadsim.params import (
     POLICY_SETTINGS,
     ParameterError,
     Parameters,
+    show,
 )
 
 TOP_LEVEL_KEYS: tuple[str, ...] = (
@@ -66,6 +70,9 @@ DEFAULT_HORIZON = 156
 MAX_HORIZON = 2000
 MAX_ORGANISATIONS = 50
 MAX_SEED = 2**63 - 1
+MAX_NAME_CHARS = 100  # a name becomes a file stem (<name>_metrics.parquet): well within 255 bytes
+MAX_TITLE_CHARS = 200  # a title is one line of a listing and a figure's heading
+MAX_FILE_BYTES = 1024 * 1024  # a scenario or experiment file is a page or two of text
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _TOML_LOCATION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
@@ -209,7 +216,7 @@ def _build_parameters(raw: Any, source: str) -> Parameters:
         raise _fail(
             source,
             "parameters",
-            f"expected a table, got {raw!r}",
+            f"expected a table, got {show(raw)}",
             "a [parameters] table of name = value",
         )
     for name in raw:
@@ -273,7 +280,7 @@ def _from_event_error(source: str, label: str, kind: str, err: EventError) -> Sc
 def _check_step(source: str, label: str, step: Any, horizon: int) -> None:
     allowed = _range(0, horizon - 1)
     if isinstance(step, bool) or not isinstance(step, int):
-        raise _fail(source, f"{label}.step", f"expected a whole number, got {step!r}", allowed)
+        raise _fail(source, f"{label}.step", f"expected a whole number, got {show(step)}", allowed)
     if step < 0:
         raise _fail(source, f"{label}.step", f"{step} is out of range", allowed)
     if step > horizon:
@@ -290,7 +297,7 @@ def _check_organisation(source: str, label: str, organisation: Any, organisation
         raise _fail(
             source,
             f"{label}.organisation",
-            f"expected a whole number, got {organisation!r}",
+            f"expected a whole number, got {show(organisation)}",
             allowed,
         )
     if not 0 <= organisation < organisations:
@@ -306,13 +313,13 @@ def _build_event(raw: Any, label: str, source: str, horizon: int, organisations:
     """One ``[[events]]`` table, validated into an :class:`Event`."""
     kinds = ", ".join(EVENT_KINDS)
     if not isinstance(raw, Mapping):
-        raise _fail(source, label, f"expected a table, got {raw!r}", "an [[events]] table")
+        raise _fail(source, label, f"expected a table, got {show(raw)}", "an [[events]] table")
     if "kind" not in raw:
         raise _fail(source, f"{label}.kind", "missing", kinds)
     kind = raw["kind"]
     if not isinstance(kind, str) or kind not in EVENT_KINDS:
         suggestion = _suggest(kind, EVENT_KINDS) if isinstance(kind, str) else ""
-        raise _fail(source, f"{label}.kind", f"unknown event {kind!r}{suggestion}", kinds)
+        raise _fail(source, f"{label}.kind", f"unknown event {show(kind)}{suggestion}", kinds)
     if "step" not in raw:
         raise _fail(source, f"{label}.step", "missing", _range(0, horizon - 1))
     _check_step(source, label, raw["step"], horizon)
@@ -376,7 +383,7 @@ def _check_schedule(
 def _whole(source: str, where: str, value: Any, low: int, high: int) -> int:
     allowed = f"a whole number from {low} to {high}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(source, where, f"expected a whole number, got {value!r}", allowed)
+        raise _fail(source, where, f"expected a whole number, got {show(value)}", allowed)
     if not low <= value <= high:
         raise _fail(source, where, f"{value} is out of range", allowed)
     return value
@@ -384,7 +391,7 @@ def _whole(source: str, where: str, value: Any, low: int, high: int) -> int:
 
 def _seed(source: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(source, "seed", f"expected a whole number, got {value!r}", "0 to 2**63 - 1")
+        raise _fail(source, "seed", f"expected a whole number, got {show(value)}", "0 to 2**63 - 1")
     if not 0 <= value <= MAX_SEED:
         raise _fail(source, "seed", f"{value} is out of range", "0 to 2**63 - 1")
     return value
@@ -398,14 +405,14 @@ def _paragraphs(text: str) -> str:
 
 def _text(source: str, where: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise _fail(source, where, f"expected text, got {value!r}", "a quoted string")
+        raise _fail(source, where, f"expected text, got {show(value)}", "a quoted string")
     return value
 
 
 def _text_list(source: str, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _fail(
-            source, where, f"expected a list, got {value!r}", 'a list of strings ["...", "..."]'
+            source, where, f"expected a list, got {show(value)}", 'a list of strings ["...", "..."]'
         )
     return tuple(
         " ".join(_text(source, f"{where}[{i}]", item).split()) for i, item in enumerate(value)
@@ -413,9 +420,34 @@ def _text_list(source: str, where: str, value: Any) -> tuple[str, ...]:
 
 
 def _default_name(source: str) -> str:
-    """A usable scenario name from the file stem (``<upload>`` becomes ``upload``)."""
+    """A usable scenario name from the file stem (``<upload>`` becomes ``upload``).
+
+    Cut to :data:`MAX_NAME_CHARS`: the name becomes the stem of the files ``run`` writes.
+    """
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(source).stem).strip("_-")
-    return stem or "scenario"
+    return stem[:MAX_NAME_CHARS].rstrip("_-") or "scenario"
+
+
+def _check_name(source: str, name: str) -> str:
+    """A ``name``: letters, digits, ``_`` and ``-``, at most :data:`MAX_NAME_CHARS` of them."""
+    allowed = f"letters, digits, _ and - (at most {MAX_NAME_CHARS} characters)"
+    if len(name) > MAX_NAME_CHARS:
+        raise _fail(source, "name", f"{len(name):,} characters is too long", allowed)
+    if not _NAME_PATTERN.fullmatch(name):
+        raise _fail(source, "name", f"{show(name)} is not a usable name", allowed)
+    return name
+
+
+def _check_title(source: str, title: str) -> str:
+    """A title of at most :data:`MAX_TITLE_CHARS` characters (one line of a listing)."""
+    if len(title) > MAX_TITLE_CHARS:
+        raise _fail(
+            source,
+            "title",
+            f"{len(title):,} characters is too long",
+            f"a title of at most {MAX_TITLE_CHARS} characters (the story goes in narrative)",
+        )
+    return title
 
 
 # --- the scenario ----------------------------------------------------------------------------
@@ -453,9 +485,14 @@ class Scenario:
 
     def __post_init__(self) -> None:
         label = self._label()
+        _check_name(label, _text(label, "name", self.name))
+        _check_title(label, _text(label, "title", self.title))
         if not isinstance(self.params, Parameters):
             raise _fail(
-                label, "parameters", f"expected Parameters, got {self.params!r}", "Parameters(...)"
+                label,
+                "parameters",
+                f"expected Parameters, got {show(self.params)}",
+                "Parameters(...)",
             )
         _whole(label, "organisations", self.organisations, 1, MAX_ORGANISATIONS)
         _whole(label, "horizon", self.horizon, 1, MAX_HORIZON)
@@ -464,7 +501,10 @@ class Scenario:
         for i, event in enumerate(events):
             if not isinstance(event, Event):
                 raise _fail(
-                    label, f"events[{i}]", f"expected an Event, got {event!r}", "make_event(...)"
+                    label,
+                    f"events[{i}]",
+                    f"expected an Event, got {show(event)}",
+                    "make_event(...)",
                 )
         _check_schedule(
             label,
@@ -481,6 +521,10 @@ class Scenario:
 
     def _label(self) -> str:
         return self.source if self.source else f"scenario {self.name}"
+
+    def events_after(self, steps: int) -> tuple[Event, ...]:
+        """The scheduled events a run of ``steps`` weeks never reaches (week ``steps`` on)."""
+        return tuple(event for event in self.events if event.step >= steps)
 
     def with_changes(
         self,
@@ -523,6 +567,43 @@ class Scenario:
         )
 
 
+def check_steps(scenario: Scenario, steps: int) -> str:
+    """Check a run length that overrides the horizon (``leadsim run --steps``).
+
+    Args:
+        scenario: The scenario to run.
+        steps: Weeks to simulate instead of its horizon.
+
+    Returns:
+        ``""``, or a one-line notice naming the scheduled events the run ends before
+        (they will not happen: a quick short run is allowed, but not silently).
+
+    Raises:
+        ScenarioError: When ``steps`` is outside the horizon limit that files have.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_HORIZON:
+        raise ScenarioError(
+            f"--steps: {show(steps)} is outside the horizon limit; allowed: a whole number "
+            f"from 1 to {MAX_HORIZON} (weeks)",
+            source="--steps",
+            field="steps",
+        )
+    after = scenario.events_after(steps)
+    if not after:
+        return ""
+    shown = [
+        f"{event.kind.replace('_', ' ')} at week {event.step}"
+        + ("" if event.organisation is None else f" (organisation {event.organisation})")
+        for event in after[:5]
+    ]
+    if len(after) > 5:
+        shown.append(f"and {len(after) - 5} more")
+    return (
+        f"note: --steps {steps} ends before scheduled event(s): {', '.join(shown)}; "
+        "they will not happen"
+    )
+
+
 def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     """Validate a scenario already read from TOML (or built as a dict) into a :class:`Scenario`.
 
@@ -556,14 +637,10 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
                 ", ".join(TOP_LEVEL_KEYS),
             )
     if "name" in data:
-        name = _text(source, "name", data["name"])
-        if not _NAME_PATTERN.fullmatch(name):
-            raise _fail(
-                source, "name", f"{name!r} is not a usable name", "letters, digits, _ and -"
-            )
+        name = _check_name(source, _text(source, "name", data["name"]))
     else:
         name = _default_name(source)
-    title = " ".join(_text(source, "title", data.get("title", "")).split())
+    title = _check_title(source, " ".join(_text(source, "title", data.get("title", "")).split()))
     narrative = _paragraphs(_text(source, "narrative", data.get("narrative", "")))
     notice = _text_list(source, "things_to_notice", data.get("things_to_notice", []))
     try_ = _text_list(source, "things_to_try", data.get("things_to_try", []))
@@ -576,7 +653,10 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
         raise _fail(
-            source, "events", f"expected a list of tables, got {raw_events!r}", "[[events]] tables"
+            source,
+            "events",
+            f"expected a list of tables, got {show(raw_events)}",
+            "[[events]] tables",
         )
     labelled = [
         (f"events[{i}]", _build_event(raw, f"events[{i}]", source, horizon, organisations))
@@ -602,24 +682,19 @@ def scenario_from_text(text: str | bytes, source: str = "<upload>") -> Scenario:
     """Parse and validate the text of a scenario file (the dashboard's upload).
 
     Args:
-        text: TOML text, or its UTF-8 bytes.
+        text: TOML text, or the file's bytes (decoded by :func:`decode_text`: UTF-8 with
+            or without a byte-order mark, or UTF-16 with one).
         source: A label for messages and the default name, such as the uploaded file's name.
 
     Returns:
         The validated scenario.
 
     Raises:
-        ScenarioError: On bad TOML syntax (with line and column) or an invalid scenario.
+        ScenarioError: On text that is too large or not in an allowed encoding, bad
+            TOML syntax (with line and column), or an invalid scenario.
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise _fail(
-                source, "", f"not UTF-8 text (byte {err.start})", "a UTF-8 TOML file"
-            ) from None
     try:
-        data = toml_loads(text)
+        data = toml_loads(decode_text(text) if isinstance(text, bytes) else text)
     except TomlError as err:
         raise _fail(source, err.where, err.problem, err.allowed) from None
     return parse_scenario(data, source)
@@ -634,17 +709,195 @@ class TomlError(ValueError):
 
 
 # Python refuses to read integers of more digits than this (sys.get_int_max_str_digits).
+MAX_INT_DIGITS = 4300
 _LONG_NUMBER = re.compile(r"[0-9_]{4301,}")
 MAX_TOML_NESTING = 100
+ENCODINGS_ALLOWED = (
+    "UTF-8 text (with or without a byte-order mark), or UTF-16 with a byte-order mark"
+)
+_FILE_LIMIT = f"at most {MAX_FILE_BYTES // 1024 // 1024} MB ({MAX_FILE_BYTES:,} bytes)"
+
+
+def decode_text(raw: bytes) -> str:
+    """The text of a scenario or experiment file: the one encoding rule of every entry point.
+
+    UTF-8, with or without a byte-order mark, or UTF-16 with a byte-order mark (what
+    Windows Notepad writes as "Unicode"). The command line, experiment files and the
+    dashboard's uploads all decode through here.
+
+    Raises:
+        TomlError: (``where`` empty) when the bytes are too many or in another encoding.
+    """
+    if len(raw) > MAX_FILE_BYTES:
+        raise TomlError("", f"file too large ({len(raw):,} bytes)", _FILE_LIMIT)
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise TomlError("", "UTF-32 text", ENCODINGS_ALLOWED)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")  # the byte-order mark says which; it is dropped
+        except UnicodeDecodeError as err:
+            raise TomlError(
+                "", f"not valid UTF-16 text (byte {err.start})", ENCODINGS_ALLOWED
+            ) from None
+    if b"\x00" in raw:
+        raise TomlError(
+            "",
+            f"not UTF-8 text (a NUL byte at byte {raw.index(b'\x00')}: UTF-16 without a "
+            "byte-order mark?)",
+            ENCODINGS_ALLOWED,
+        )
+    try:
+        return raw.decode("utf-8-sig")  # a UTF-8 byte-order mark, if any, is dropped
+    except UnicodeDecodeError as err:
+        raise TomlError("", f"not UTF-8 text (byte {err.start})", ENCODINGS_ALLOWED) from None
+
+
+def read_file_bytes(path: str | Path, allowed: str) -> bytes:
+    """The bytes of a scenario or experiment file, at most :data:`MAX_FILE_BYTES` of them.
+
+    Nothing about the path raises anything but a one-line :class:`TomlError`: a missing
+    file, a folder, a name too long for the system, a folder on the way that cannot be
+    entered, a file too large (refused before it is read).
+
+    Args:
+        path: The file.
+        allowed: What to say is allowed when the path is no usable file.
+    """
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise TomlError("", "file not found", allowed) from None
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            longest = max((len(part.encode()) for part in Path(path).parts), default=0)
+            raise TomlError(
+                "",
+                f"file name too long for this system (a name of {longest} bytes)",
+                f"{allowed}, each name on its path at most 255 bytes",
+            ) from None
+        raise TomlError("", f"cannot be read ({err.strerror or err})", allowed) from None
+    except ValueError as err:  # an embedded NUL character
+        raise TomlError("", f"not a usable path ({err})", allowed) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TomlError("", "not a file", allowed)
+    if info.st_size > MAX_FILE_BYTES:
+        raise TomlError("", f"file too large ({info.st_size:,} bytes)", _FILE_LIMIT)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise TomlError("", f"cannot be read ({err.strerror or err})", allowed) from None
+    if len(raw) > MAX_FILE_BYTES:  # it grew since: still refused, and never read whole
+        raise TomlError("", f"file too large (over {MAX_FILE_BYTES:,} bytes)", _FILE_LIMIT)
+    return raw
+
+
+def read_text_file(path: str | Path, allowed: str = "a readable TOML file") -> str:
+    """A scenario or experiment file's text: :func:`read_file_bytes`, then :func:`decode_text`."""
+    return decode_text(read_file_bytes(path, allowed))
+
+
+_TOKENS = re.compile(
+    "|".join(
+        (
+            r'"""(?:\\.|[^\\])*?"""',  # a multi-line basic string
+            r"'''.*?'''",  # a multi-line literal string
+            r'"(?:\\.|[^"\\\n])*"',  # a basic string
+            r"'[^'\n]*'",  # a literal string
+            r"#[^\n]*",  # a comment
+            r"\n|[\[{]|[\]}]",  # a line's end, an opening or closing bracket or brace
+            # a key of more than MAX_TOML_NESTING dotted parts
+            r"""(?:[ \t]*\.[ \t]*(?:[A-Za-z0-9_-]+|"(?:\\.|[^"\\\n])*"|'[^'\n]*'))"""
+            + f"{{{MAX_TOML_NESTING},}}",
+            r"(?<![0-9_])[0-9][0-9_]" + f"{{{MAX_INT_DIGITS},}}",  # a run of too many digits
+        )
+    ),
+    re.DOTALL,
+)
+
+
+def _scan(text: str) -> TomlError | None:
+    """What would break Python's TOML parser, found before it runs (in one linear pass).
+
+    Nesting deeper than :data:`MAX_TOML_NESTING` (``[[[[…]]]]`` exhausts the stack; a
+    dotted key ``a.a.a.a…`` of thousands of parts takes minutes), and a whole number of
+    more digits than Python converts. Strings and comments are skipped.
+    """
+    depth = 0
+    line = 1
+    for token in _TOKENS.finditer(text):
+        kind = token.group()
+        first = kind[0]
+        if first == "\n":
+            line += 1
+            continue
+        if first in "\"'#":
+            line += kind.count("\n")
+            continue
+        if first in "[{":
+            depth += 1
+            if depth <= MAX_TOML_NESTING:
+                continue
+        elif first in "]}":
+            depth = max(0, depth - 1)
+            continue
+        elif first.isdigit():
+            digits = len(kind) - kind.count("_")
+            start, end = token.start(), token.end()
+            if digits <= MAX_INT_DIGITS or "." in (text[start - 1 : start], text[end : end + 1]):
+                continue  # a float's digits: Python reads those at any length
+            if text[end : end + 1] in ("e", "E"):
+                continue
+            return TomlError(
+                f"line {line}{_key_at(text, start)}",
+                f"a number of {digits} digits",
+                f"numbers of at most {MAX_INT_DIGITS} digits (and within each field's range)",
+            )
+        return TomlError(
+            f"line {line}",
+            "arrays or tables nested too deep to read",
+            f"at most {MAX_TOML_NESTING} levels",
+        )
+    return None
+
+
+_HEADER = re.compile(r"^[ \t]*(\[\[?)[ \t]*([^\]\n#]*?)[ \t]*\]", re.MULTILINE)
+_KEY = re.compile(r"""[ \t]*([A-Za-z0-9_\-."' \t]+?)[ \t]*=""")
+
+
+def _key_at(text: str, position: int) -> str:
+    """`` (parameters.n_staff)``: the table and key a position of the text is under, roughly."""
+    table = ""
+    for header in _HEADER.finditer(text, 0, position):
+        name = "".join(header.group(2).split())
+        if header.group(1) == "[[":
+            count = sum(
+                1
+                for h in _HEADER.finditer(text, 0, header.end())
+                if h.group(1) == "[[" and "".join(h.group(2).split()) == name
+            )
+            name = f"{name}[{count - 1}]"
+        table = name
+    start = text.rfind("\n", 0, position) + 1
+    found = _KEY.match(text, start, position)  # the line's key (not an inline table's)
+    key = "".join(found.group(1).split()).replace('"', "").replace("'", "") if found else ""
+    path = ".".join(part for part in (table, key[:60]) if part)
+    return f" ({path})" if path else ""
 
 
 def toml_loads(text: str) -> dict[str, Any]:
     """Parse TOML text; every failure is a :class:`TomlError` naming its line.
 
-    Besides syntax errors, the two ways a hostile or mistyped file breaks Python's
-    own parser: nesting so deep that it exhausts the stack (``title = [[[[…]]]]``),
-    and an integer of thousands of digits.
+    Besides syntax errors, what breaks Python's own parser is refused first (see
+    :func:`_scan`): text over :data:`MAX_FILE_BYTES`, nesting so deep that it exhausts
+    the stack (``title = [[[[…]]]]``) or takes minutes (``a.a.a.a…``), and an integer
+    of thousands of digits.
     """
+    if len(text) > MAX_FILE_BYTES:
+        raise TomlError("", f"file too large ({len(text):,} characters)", _FILE_LIMIT)
+    problem = _scan(text)
+    if problem is not None:
+        raise problem
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -698,18 +951,19 @@ def load_scenario(path: str | Path) -> Scenario:
         ScenarioError: When the file is missing or unreadable, or the scenario is invalid.
     """
     source = str(path)
-    path = Path(path)
-    if not path.exists():
-        raise _fail(source, "", "file not found", "a path to a scenario file (.toml)")
-    if not path.is_file():
-        raise _fail(source, "", "not a file", "a path to a scenario file (.toml)")
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise _fail(
-            source, "", f"cannot be read ({err.strerror})", "a readable scenario file"
-        ) from None
+        raw = read_file_bytes(path, "a path to a scenario file (.toml)")
+    except TomlError as err:
+        raise _fail(source, err.where, err.problem, err.allowed) from None
     return scenario_from_text(raw, source)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, but ``False`` where the system refuses to look (a name too long)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def list_scenarios(directory: str | Path = SCENARIO_DIR) -> list[Scenario]:
@@ -744,10 +998,10 @@ def find_scenario(name_or_path: str | Path) -> Scenario:
     """
     text = str(name_or_path)
     path = Path(name_or_path)
-    if path.is_file() or path.suffix == ".toml" or "/" in text or "\\" in text:
+    if _is_file(path) or path.suffix == ".toml" or "/" in text or "\\" in text:
         return load_scenario(path)
     shipped = SCENARIO_DIR / f"{text}.toml"
-    if shipped.is_file():
+    if _is_file(shipped):
         return load_scenario(shipped)
     names: list[str] = []
     if SCENARIO_DIR.is_dir():

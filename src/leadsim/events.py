@@ -19,6 +19,7 @@ from leadsim.params import (
     STRUCTURAL,
     ParameterError,
     check_field,
+    show,
 )
 
 # kind -> {argument: (type, required)}
@@ -67,13 +68,13 @@ class Event:
 def make_event(step: int, kind: str, organisation: int | None = None, **args: Any) -> Event:
     """Validate and build an :class:`Event`; raise :class:`EventError` in one line if bad."""
     if kind not in EVENT_KINDS:
-        raise EventError(f"kind: unknown event {kind!r}; allowed: {', '.join(EVENT_KINDS)}")
+        raise EventError(f"kind: unknown event {show(kind)}; allowed: {', '.join(EVENT_KINDS)}")
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise EventError(f"step: expected a whole number >= 0, got {step!r}")
+        raise EventError(f"step: expected a whole number >= 0, got {show(step)}")
     if organisation is not None and (
         isinstance(organisation, bool) or not isinstance(organisation, int) or organisation < 0
     ):
-        raise EventError(f"organisation: expected a whole number >= 0, got {organisation!r}")
+        raise EventError(f"organisation: expected a whole number >= 0, got {show(organisation)}")
     if kind == "set":
         _check_set(args)
         return Event(step, kind, organisation, dict(args))
@@ -91,12 +92,12 @@ def make_event(step: int, kind: str, organisation: int | None = None, **args: An
         value = args[name]
         if typ is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise EventError(f"{kind}.{name}: expected a number, got {value!r}")
+                raise EventError(f"{kind}.{name}: expected a number, got {show(value)}")
             if not 0.0 <= value <= 10.0:
-                raise EventError(f"{kind}.{name}: {value!r} is out of range; allowed: 0 to 10")
+                raise EventError(f"{kind}.{name}: {show(value)} is out of range; allowed: 0 to 10")
             value = float(value)
         elif not isinstance(value, typ):
-            raise EventError(f"{kind}.{name}: expected text, got {value!r}")
+            raise EventError(f"{kind}.{name}: expected text, got {show(value)}")
         clean[name] = value
     if kind == "leader_change":
         if clean["policy"] not in POLICIES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,29 @@ def _p(
         default=default,
         metadata={"low": low, "high": high, "symbol": symbol, "group": group, "doc": doc},
     )
+
+
+_SHORT = reprlib.Repr(
+    maxlevel=2,
+    maxtuple=4,
+    maxlist=4,
+    maxarray=4,
+    maxdict=4,
+    maxset=4,
+    maxfrozenset=4,
+    maxdeque=4,
+    maxstring=60,
+    maxlong=40,
+    maxother=60,
+)
+
+
+def show(value: Any) -> str:
+    """``repr(value)`` cut short for a one-line message, whatever its size or depth."""
+    try:
+        return _SHORT.repr(value)
+    except (RecursionError, ValueError):  # ValueError: an int too long to print
+        return f"<{type(value).__name__}>"
 
 
 class ParameterError(ValueError):
@@ -427,6 +451,13 @@ class Parameters:
                 f"reflection_weeks: {self.reflection_weeks} must be below cycle_length "
                 f"{self.cycle_length}"
             )
+        if self.reversion_low >= self.reversion_high:
+            raise ParameterError(
+                f"reversion_low: {self.reversion_low:g} is not below reversion_high "
+                f"{self.reversion_high:g}; allowed: reversion_low < reversion_high (an "
+                "organisation counts as reverted below the index it must reach to count "
+                "as distributed)"
+            )
         if self.tolerance_low > self.tolerance_high:
             raise ParameterError(
                 f"tolerance_low: {self.tolerance_low:g} is above tolerance_high "
@@ -458,24 +489,24 @@ def check_field(f: dataclasses.Field, value: Any) -> None:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     if kind.startswith("str"):
         if not isinstance(value, str):
-            raise ParameterError(f"{name}: expected text, got {value!r}")
+            raise ParameterError(f"{name}: expected text, got {show(value)}")
         return
     if kind.startswith("bool"):
         if not isinstance(value, bool):
-            raise ParameterError(f"{name}: expected true or false, got {value!r}")
+            raise ParameterError(f"{name}: expected true or false, got {show(value)}")
         return
     if value is None and "None" in kind:
         return
     if kind.startswith("int"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParameterError(f"{name}: expected a whole number, got {value!r}")
+            raise ParameterError(f"{name}: expected a whole number, got {show(value)}")
     elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(f"{name}: expected a number, got {value!r}")
+        raise ParameterError(f"{name}: expected a number, got {show(value)}")
     if not math.isfinite(value):
-        raise ParameterError(f"{name}: expected a finite number, got {value!r}")
+        raise ParameterError(f"{name}: expected a finite number, got {show(value)}")
     low, high = meta.get("low"), meta.get("high")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ParameterError(f"{name}: {value!r} is out of range; allowed: {low:g} to {high:g}")
+        raise ParameterError(f"{name}: {show(value)} is out of range; allowed: {low:g} to {high:g}")
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(Parameters)}

@@ -27,7 +27,7 @@ from leadsim.dashboard.controls import (
     plain_name,
     shown,
 )
-from leadsim.dashboard.limits import MAX_HORIZON, MAX_UPLOAD_BYTES, check_scenario
+from leadsim.dashboard.limits import MAX_HORIZON, MAX_UPLOAD_BYTES, check_scenario, uploaded_text
 from leadsim.dashboard.recipe import parse_recipe, recipe_json
 from leadsim.dashboard.session import ComparePlan, Session, Setup
 from leadsim.dashboard.views import LiveViews, Story
@@ -442,20 +442,8 @@ def Page():
 
     def upload(data: dict) -> None:
         name = " ".join(str(data.get("name") or "upload.toml").split())[:120]
-        text = data.get("text")
-        if "error" in data or not isinstance(text, str):
-            problem = " ".join(str(data.get("error") or "no text received").split())[:200]
-            upload_error.set(
-                f"{name}: {problem}; allowed: a scenario file (.toml) of at most "
-                f"{MAX_UPLOAD_BYTES // 1024} kB"
-            )
-            return
-        if len(text.encode("utf-8", errors="replace")) > MAX_UPLOAD_BYTES:
-            upload_error.set(
-                f"{name}: file too large; allowed: at most {MAX_UPLOAD_BYTES // 1024} kB"
-            )
-            return
         try:
+            text = uploaded_text(data, name)  # bytes decoded as the command line decodes them
             scenario = check_scenario(scenario_from_text(text, source=name))
         except USER_ERRORS as err:
             upload_error.set(one_line(err))

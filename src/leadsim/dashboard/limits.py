@@ -7,7 +7,12 @@ first; an uploaded scenario beyond a cap is refused with a one-line error.
 
 from __future__ import annotations
 
-from leadsim.config import Scenario, ScenarioError
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from leadsim.config import Scenario, ScenarioError, TomlError, decode_text
 
 MAX_STAFF = 500  # staff per organisation
 MAX_HORIZON = 520  # weeks: ten school years
@@ -46,3 +51,38 @@ def check_scenario(scenario: Scenario) -> Scenario:
             field="organisations",
         )
     return scenario
+
+
+def uploaded_text(data: Mapping[str, Any], name: str) -> str:
+    """The text of a file the browser sent: ``{name, data}`` (its bytes, base64) or ``{name, text}``.
+
+    The bytes are decoded by the rule of every entry point (:func:`leadsim.config.decode_text`:
+    UTF-8 with or without a byte-order mark, or UTF-16 with one), so a file the command line
+    refuses is refused here too. Raises a one-line :class:`ScenarioError` naming the file.
+    """
+    allowed = f"a scenario file (.toml) of at most {MAX_UPLOAD_BYTES // 1024} kB"
+
+    def refuse(problem: str, why: str = allowed) -> ScenarioError:
+        return ScenarioError(f"{name}: {problem}; allowed: {why}", source=name)
+
+    if "error" in data:
+        raise refuse(" ".join(str(data.get("error") or "could not be read").split())[:200])
+    encoded, text = data.get("data"), data.get("text")
+    if isinstance(encoded, str):
+        if len(encoded) > 4 * (MAX_UPLOAD_BYTES // 3 + 1):
+            raise refuse("file too large", f"at most {MAX_UPLOAD_BYTES // 1024} kB")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise refuse("the browser sent bytes that are not base64") from None
+        if len(raw) > MAX_UPLOAD_BYTES:
+            raise refuse("file too large", f"at most {MAX_UPLOAD_BYTES // 1024} kB")
+        try:
+            return decode_text(raw)
+        except TomlError as err:
+            raise refuse(err.problem, err.allowed) from None
+    if isinstance(text, str):
+        if len(text) > MAX_UPLOAD_BYTES or len(text.encode("utf-8", "replace")) > MAX_UPLOAD_BYTES:
+            raise refuse("file too large", f"at most {MAX_UPLOAD_BYTES // 1024} kB")
+        return text
+    raise refuse("no text received")

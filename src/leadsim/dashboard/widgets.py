@@ -94,7 +94,7 @@ class UploadWidget(ipyvuetify.VuetifyTemplate):
     on_text = traitlets.Callable(None, allow_none=True)
 
     def vue_upload(self, data: Any, *_: Any) -> None:
-        """The browser read a file: ``{name, text}`` or ``{name, error}``."""
+        """The browser read a file: ``{name, data}`` (its bytes, base64), ``{name, text}`` or ``{name, error}``."""
         if self.on_text is not None and isinstance(data, dict):
             self.on_text(data)
 

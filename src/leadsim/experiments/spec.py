@@ -20,10 +20,14 @@ from typing import Any
 from leadsim.config import (
     EXPERIMENT_DIR,
     MAX_HORIZON,
+    MAX_NAME_CHARS,
     MAX_ORGANISATIONS,
+    MAX_TITLE_CHARS,
     ScenarioError,
     TomlError,
+    decode_text,
     find_scenario,
+    read_file_bytes,
     toml_loads,
 )
 from leadsim.engine.extensions import REFERENCE
@@ -36,6 +40,7 @@ from leadsim.params import (
     POLICIES,
     POLICY_SETTINGS,
     STRUCTURAL,
+    show,
 )
 
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
@@ -54,6 +59,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
 DEFAULT_BATCH_SIZE = 100
 # Given for a policy setting (containment, final_target …): use the policy's own value.
 POLICY_VALUE = "policy"
+# Ordered pairs a design is checked against before any run (low, high, strictly below):
+# a design that could break one is refused in one line. Other joint rules of Parameters
+# (tolerance_low <= tolerance_high, …) are checked per run, the failures recorded as
+# invalid runs while the rest go on.
+ORDERED_PAIRS: tuple[tuple[str, str, bool], ...] = (("reversion_low", "reversion_high", True),)
 _TOP_LEVEL = (
     "name",
     "title",
@@ -198,20 +208,21 @@ def load_experiment(
         ExperimentError: one line naming the file, the field and what is allowed.
     """
     path = Path(path)
-    if text is None:
-        path = _shipped_experiment(path)
-        try:
-            text = path.read_bytes()
-        except OSError as err:
-            shipped = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml")))
-            raise ExperimentError(
-                f"{path}: cannot read the file ({err.strerror}); allowed: an experiment file, "
-                f"or a shipped experiment's name ({shipped or 'none installed'})"
-            ) from None
     try:
-        data = toml_loads(text.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise ExperimentError(f"{path}: not UTF-8 text (byte {err.start})") from None
+        if text is None:
+            path = _shipped_experiment(path)
+            shipped = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml")))
+            try:
+                text = read_file_bytes(
+                    path,
+                    "an experiment file, or a shipped experiment's name "
+                    f"({shipped or 'none installed'})",
+                )
+            except TomlError as err:
+                if not err.problem.startswith("file too large"):
+                    err.problem = f"cannot read the file ({err.problem})"
+                raise
+        data = toml_loads(decode_text(text))  # the one encoding rule (leadsim.config)
     except TomlError as err:
         where = f"{err.where}: " if err.where else ""
         raise ExperimentError(f"{path}: {where}{err.problem}; allowed: {err.allowed}") from None
@@ -223,7 +234,10 @@ def _shipped_experiment(path: Path) -> Path:
 
     ``policy_comparison`` and ``experiments/policy_comparison.toml`` both name it.
     """
-    if path.exists():
+    try:
+        if path.exists():
+            return path
+    except (OSError, ValueError):  # a name too long to look up: read_file_bytes says so
         return path
     shipped = EXPERIMENT_DIR / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
     return shipped if shipped.is_file() else path
@@ -257,7 +271,7 @@ class _Reader:
             if not REFERENCE.fullmatch(ref):
                 raise self.fail(
                     f"extensions[{k}]",
-                    f"{ref!r} is not 'package.module:ClassName'; allowed: a dotted module "
+                    f"{show(ref)} is not 'package.module:ClassName'; allowed: a dotted module "
                     "path, a colon and a class name",
                 )
         return tuple(refs)
@@ -267,14 +281,16 @@ class _Reader:
         self.known(data, _TOP_LEVEL, "")
         model = self.text(data, "model", LEADSIM_MODEL)
         if model != LEADSIM_MODEL and not REFERENCE.fullmatch(model):
-            raise self.fail("model", f"{model!r} is not 'leadsim' or 'module:function'")
+            raise self.fail("model", f"{show(model)} is not 'leadsim' or 'module:function'")
         engine = model == LEADSIM_MODEL
         scenario, scenario_ref = self.scenario(engine)
         design = self.table(data, "design")
         self.known(design, _DESIGN_KEYS, "design.")
         method = self.text(design, "method", "grid", where="design.method")
         if method not in METHODS:
-            raise self.fail("design.method", f"unknown {method!r}; allowed: {', '.join(METHODS)}")
+            raise self.fail(
+                "design.method", f"unknown {show(method)}; allowed: {', '.join(METHODS)}"
+            )
         if method == "grid":
             if "samples" in design:
                 raise self.fail(
@@ -301,6 +317,8 @@ class _Reader:
         )
         ramps = self.ramps(engine, horizon)
         events = self.events(engine, horizon) + tuple(e for r in ramps for e in r.events())
+        if engine:
+            self.ordered_pairs(scenario, settings, factors, events)
         output = self.table(data, "output")
         self.known(output, _OUTPUT_KEYS, "output.")
         every = self.whole(output, "every", 1 if engine else 0, 0, 100_000, "output.")
@@ -308,8 +326,8 @@ class _Reader:
         extensions = self.extensions(engine)
         experiment = Experiment(
             path=self.path,
-            name=self.text(data, "name", self.path.stem),
-            title=self.text(data, "title", self.path.stem.replace("_", " ")),
+            name=self.capped(data, "name", self.path.stem, MAX_NAME_CHARS),
+            title=self.capped(data, "title", self.path.stem.replace("_", " "), MAX_TITLE_CHARS),
             description=self.text(data, "description", ""),
             sha256=self.sha256,
             model=model,
@@ -408,7 +426,7 @@ class _Reader:
             if parameter not in FIELDS or parameter in STRUCTURAL or _kind(parameter) is not float:
                 raise self.fail(
                     f"{where}.parameter",
-                    f"{parameter!r} cannot be ramped; allowed: a numeric parameter that `set` may change",
+                    f"{show(parameter)} cannot be ramped; allowed: a numeric parameter that `set` may change",
                 )
             start = self.whole(spec, "start", None, 0, 10**6, f"{where}.")
             stop = self.whole(spec, "stop", None, start + 1, horizon - 1, f"{where}.")
@@ -442,6 +460,57 @@ class _Reader:
             events.append(event)
         return tuple(events)
 
+    def ordered_pairs(
+        self,
+        scenario: Any,
+        settings: Mapping[str, Any],
+        factors: tuple[Factor, ...],
+        events: tuple[Event, ...],
+    ) -> None:
+        """Refuse, up front, a design that could give ``reversion_low >= reversion_high``.
+
+        Each side's possible values are its factor's (grid values, or the sampled range's
+        ends), else its ``[parameters]`` value, else the base scenario's; ``set`` events
+        and ramps (the experiment's or the scenario's) add the values they set. If the
+        largest possible low is not below the smallest possible high, some run of the
+        design would fail, so the whole file is refused before any run starts. The same
+        holds for any other pair of :data:`ORDERED_PAIRS`.
+        """
+        by_name = {f.name: f for f in factors}
+        all_events = (*events, *(scenario.events if scenario is not None else ()))
+
+        def possible(name: str) -> tuple[list[float], str]:
+            if name in by_name:
+                f = by_name[name]
+                values = [f.low, f.high] if f.sampled else list(f.values)
+                where = f"factors.{name}"
+            elif name in settings:
+                values, where = [settings[name]], f"parameters.{name}"
+            else:
+                values = [getattr(scenario.params, name)] if scenario is not None else []
+                where = f"{name} (of scenario {self.data.get('scenario')})"
+            values += [e.args[name] for e in all_events if e.kind == "set" and name in e.args]
+            return [float(v) for v in values if v is not None], where
+
+        touched = {*by_name, *settings, *(n for e in events if e.kind == "set" for n in e.args)}
+        for low_name, high_name, strict in ORDERED_PAIRS:
+            if low_name not in touched and high_name not in touched:
+                continue  # the scenario's own values and events were checked at load
+            lows, low_where = possible(low_name)
+            highs, high_where = possible(high_name)
+            if not lows or not highs:
+                continue
+            low, high = max(lows), min(highs)
+            if low > high or (strict and low == high):
+                where = low_where if low_name in by_name or high_name not in by_name else high_where
+                relation = "below" if strict else "at most"
+                raise self.fail(
+                    where.split(" ")[0],
+                    f"the design can give {low_name} {low:g} with {high_name} {high:g} "
+                    f"({low_where} and {high_where}); allowed: {low_name} {relation} "
+                    f"{high_name} at every point of the design",
+                )
+
     def series(self, output: Mapping[str, Any], engine: bool, every: int) -> tuple[str, ...]:
         if not engine:
             if output.get("series") or every:
@@ -457,7 +526,7 @@ class _Reader:
         for metric in chosen:
             if metric not in METRICS:
                 raise self.fail(
-                    "output.series", f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}"
+                    "output.series", f"unknown metric {show(metric)}; allowed: {', '.join(METRICS)}"
                 )
         return tuple(dict.fromkeys(chosen))
 
@@ -475,7 +544,8 @@ class _Reader:
             for name in lists[key]:
                 if name not in names:
                     raise self.fail(
-                        f"report.{key}", f"{name!r} is not a factor; allowed: {', '.join(names)}"
+                        f"report.{key}",
+                        f"{show(name)} is not a factor; allowed: {', '.join(names)}",
                     )
         if lists["heatmap"] and len(lists["heatmap"]) != 2:
             raise self.fail("report.heatmap", "expected two factors: [x, y]")
@@ -488,7 +558,7 @@ class _Reader:
             for name in lists["outcomes"]:
                 if name not in SUMMARIES:
                     raise self.fail(
-                        "report.outcomes", f"unknown {name!r}; allowed: {', '.join(SUMMARIES)}"
+                        "report.outcomes", f"unknown {show(name)}; allowed: {', '.join(SUMMARIES)}"
                     )
         return ReportSpec(lists["group_by"], lists["heatmap"], lists["outcomes"])
 
@@ -511,13 +581,25 @@ class _Reader:
     def text(self, data: Mapping[str, Any], key: str, default: str | None, where: str = "") -> str:
         value = data.get(key, default)
         if not isinstance(value, str):
-            raise self.fail(where or key, f"expected text, got {value!r}")
+            raise self.fail(where or key, f"expected text, got {show(value)}")
+        return value
+
+    def capped(self, data: Mapping[str, Any], key: str, default: str, limit: int) -> str:
+        """A one-line text of at most ``limit`` characters (a name or a title)."""
+        if key not in data:
+            return default[:limit]  # from the file's name: cut, not refused
+        value = " ".join(self.text(data, key, default).split())
+        if len(value) > limit:
+            raise self.fail(
+                key,
+                f"{len(value):,} characters is too long; allowed: at most {limit} characters",
+            )
         return value
 
     def flag(self, data: Mapping[str, Any], key: str, default: bool, prefix: str) -> bool:
         value = data.get(key, default)
         if not isinstance(value, bool):
-            raise self.fail(f"{prefix}{key}", f"expected true or false, got {value!r}")
+            raise self.fail(f"{prefix}{key}", f"expected true or false, got {show(value)}")
         return value
 
     def whole(
@@ -534,7 +616,8 @@ class _Reader:
             raise self.fail(f"{prefix}{key}", f"missing; a whole number from {low} to {high}")
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self.fail(
-                f"{prefix}{key}", f"{value!r} is not allowed; a whole number from {low} to {high}"
+                f"{prefix}{key}",
+                f"{show(value)} is not allowed; a whole number from {low} to {high}",
             )
         return value
 
@@ -554,7 +637,7 @@ class _Reader:
         """One setting's value, checked against its type and range (joint checks come per run)."""
         if not engine:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise self.fail(where, f"expected a number, got {value!r}")
+                raise self.fail(where, f"expected a number, got {show(value)}")
             return float(value)
         kind = _kind(name)
         low, high = _bounds(name)
@@ -563,24 +646,24 @@ class _Reader:
         if kind is str:
             if not isinstance(value, str) or value not in CHOICES.get(name, (value,)):
                 allowed = ", ".join(CHOICES.get(name, ("text",)))
-                raise self.fail(where, f"unknown value {value!r}; allowed: {allowed}")
+                raise self.fail(where, f"unknown value {show(value)}; allowed: {allowed}")
             return value
         if kind is bool:
             if not isinstance(value, bool):
-                raise self.fail(where, f"expected true or false, got {value!r}")
+                raise self.fail(where, f"expected true or false, got {show(value)}")
             return value
         if kind is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
             if not ok:
-                raise self.fail(where, f"expected a whole number, got {value!r}")
+                raise self.fail(where, f"expected a whole number, got {show(value)}")
         elif (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise self.fail(where, f"expected a number, got {value!r}")
+            raise self.fail(where, f"expected a number, got {show(value)}")
         if (low is not None and value < low) or (high is not None and value > high):
-            raise self.fail(where, f"{value!r} is out of range; allowed: {low:g} to {high:g}")
+            raise self.fail(where, f"{show(value)} is out of range; allowed: {low:g} to {high:g}")
         return int(value) if kind is int else float(value)
 
 

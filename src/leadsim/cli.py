@@ -33,9 +33,6 @@ def _positive(text: str) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate one scenario, print its summary, write metrics and a figure."""
-    from leadsim.plotting import run_figure
-    from leadsim.simulate import simulate
-
     scenario = find_scenario(args.scenario)
     if args.steps is not None:  # the horizon limit; scheduled events it cuts off are named
         from leadsim.config import check_steps
@@ -44,23 +41,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         if notice:
             print(f"leadsim: {notice}", file=sys.stderr)
     out = None if args.out is None else _out_folder(args.out)  # before the simulation
+    from leadsim.engine import kernels
+
+    if not kernels.cache_ready():  # the first run after an install: say why it waits
+        from leadsim.warmup import warm_up
+
+        warm_up()
+    from leadsim.simulate import simulate
+
     result = simulate(scenario, seed=args.seed, steps=args.steps)
     seed = scenario.seed if args.seed is None else args.seed
     steps = scenario.horizon if args.steps is None else args.steps
     print(f"{scenario.name}: {scenario.title} (seed {seed}, {steps} weeks)")
-    for row in result.summary.itertuples():
-        if row.never_distributed:
+    rows = result.organisations()  # plain values: no pandas unless files are written
+    for row in rows:
+        if row["never_distributed"]:
             verdict = "never distributed"
-        elif row.reverted:
-            verdict = f"reverted to hierarchy in week {row.time_to_reversion}"
+        elif row["reverted"]:
+            verdict = f"reverted to hierarchy in week {row['time_to_reversion']}"
         else:
             verdict = "sustained distributed leadership"
-        prefix = f"  organisation {row.organisation}: " if len(result.summary) > 1 else "  "
+        prefix = f"  organisation {row['organisation']}: " if len(rows) > 1 else "  "
         print(
-            f"{prefix}{verdict}; final distribution index {row.final_distribution_index:.2f}; "
-            f"peak staff anxiety {row.peak_anxiety:.2f}"
+            f"{prefix}{verdict}; final distribution index "
+            f"{row['final_distribution_index']:.2f}; peak staff anxiety {row['peak_anxiety']:.2f}"
         )
     if out is not None:
+        from leadsim.plotting import run_figure
+
         stem = scenario.name
         try:
             result.metrics.to_parquet(out / f"{stem}_metrics.parquet", index=False)
@@ -104,6 +112,57 @@ def _out_folder(text: str) -> Path:
     if not os.access(out, os.W_OK | os.X_OK):
         raise ValueError(f"--out: {text} is not writable; allowed: a folder you can write to")
     return out
+
+
+def cmd_warm_up(args: argparse.Namespace) -> int:
+    """Compile (or load) the engine's kernels now, so later commands start at once."""
+    from leadsim.engine import kernels
+    from leadsim.warmup import compile_bytecode, warm_up
+
+    compiling = not kernels.cache_ready()
+    seconds = warm_up(sys.stdout)
+    if not compiling:
+        print(f"leadsim: kernels loaded in {seconds:.1f} s from {kernels._CACHE_DIR}")
+    written = compile_bytecode()
+    if written:
+        print(f"leadsim: compiled the bytecode of {written} modules, for quicker starts")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Copy the shipped scenarios and experiments into a folder, to edit and run."""
+    import shutil
+
+    from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR
+
+    target = _out_folder(args.folder)
+    copies = [
+        (source, target / kind / source.name)
+        for kind, folder in (("scenarios", SCENARIO_DIR), ("experiments", EXPERIMENT_DIR))
+        for source in sorted(folder.glob("*.toml"))
+    ]
+    there = [str(dest.relative_to(target)) for _, dest in copies if dest.exists()]
+    if there and not args.force:
+        raise ValueError(
+            f"init: {target} already has {len(there)} of the files ({there[0]}, …); allowed: "
+            "a folder without them, or --force to overwrite them"
+        )
+    try:
+        for source, dest in copies:
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copyfile(source, dest)
+    except OSError as err:
+        raise ValueError(
+            f"init: cannot write in {target} ({err.strerror or err}); allowed: a folder you "
+            "can write to"
+        ) from None
+    scenarios = sum(dest.parent.name == "scenarios" for _, dest in copies)
+    print(
+        f"wrote {scenarios} scenarios to {target / 'scenarios'} and "
+        f"{len(copies) - scenarios} experiments to {target / 'experiments'}"
+    )
+    print(f"next: leadsim run {target / 'scenarios' / 'abdication.toml'}")
+    return 0
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -161,6 +220,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="list every parameter with its default and range")
     params.set_defaults(func=cmd_params)
+
+    init = sub.add_parser(
+        "init", help="copy the shipped scenarios and experiments into a folder, to edit"
+    )
+    init.add_argument("folder", help="where to put scenarios/ and experiments/ (new or existing)")
+    init.add_argument("--force", action="store_true", help="overwrite files already there")
+    init.set_defaults(func=cmd_init)
+
+    warm = sub.add_parser(
+        "warm-up",
+        help="compile the engine once after an install, so later commands start at once",
+        description=(
+            "Compile the engine's kernels into a cache keyed by leadsim's sources (beside the "
+            "package, else in ~/.cache/leadsim; LEADSIM_CACHE_DIR chooses), or load them "
+            "if they are already there. Run once after installing or editing a rule."
+        ),
+    )
+    warm.set_defaults(func=cmd_warm_up)
 
     for module in ("leadsim.experiments.cli", "leadsim.dashboard.cli"):
         try:

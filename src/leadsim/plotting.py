@@ -1,16 +1,18 @@
-"""Figures of a run's main time series, with events and reversions marked (matplotlib, Agg)."""
+"""Figures of a run's main time series, with events and reversions marked.
+
+Built as a :class:`matplotlib.figure.Figure` without pyplot: no backend is switched and
+no global state is touched, so a notebook keeps its own backend, a server keeps no
+figure alive, and the command line does not import pyplot and its backend.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from leadsim.notebook import displayed
 from leadsim.palette import COLOURS
 
 PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -43,6 +45,7 @@ PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
+@displayed
 def run_figure(
     metrics: pd.DataFrame,
     events: Sequence[tuple[int, int, str]] = (),
@@ -55,7 +58,8 @@ def run_figure(
     (step, organisation, label); ``reversions`` are (organisation, week).
     """
     mean = metrics.groupby("step").mean(numeric_only=True)
-    fig, axes = plt.subplots(len(PANELS), 1, figsize=(12, 9), sharex=True, layout="constrained")
+    fig = Figure(figsize=(12, 9), layout="constrained")
+    axes = fig.subplots(len(PANELS), 1, sharex=True)
     for ax, (panel_title, lines) in zip(axes, PANELS, strict=True):
         for column, label in lines:
             ax.plot(mean.index, mean[column], label=label, linewidth=1.8, color=COLOURS[column])

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from leadsim.notebook import displayed
+
 LABELS: dict[str, str] = {
     "final_distribution_index": "final distribution index",
     "peak_anxiety": "peak staff anxiety",
@@ -58,6 +60,7 @@ def _value_text(name: str, value: Any) -> str:
     return str(value)
 
 
+@displayed
 def plot_outcomes(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]) -> Figure:
     """Box plots of each outcome by group (runs with status ok; one box per group)."""
     labels = group_labels(runs, by)
@@ -82,6 +85,7 @@ def plot_outcomes(runs: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str]
     return fig
 
 
+@displayed
 def plot_reversion(table: pd.DataFrame, by: Sequence[str]) -> Figure:
     """Share of organisations that reverted, per group, with 95 % Wilson intervals."""
     labels = group_labels(table, by).tolist()
@@ -103,6 +107,7 @@ def plot_reversion(table: pd.DataFrame, by: Sequence[str]) -> Figure:
     return fig
 
 
+@displayed
 def plot_phase_diagram(grids: pd.DataFrame | Mapping[str, pd.DataFrame], x: str, y: str) -> Figure:
     """Heat maps of probabilities over two factors (the phase diagram), one panel per grid.
 
@@ -136,6 +141,7 @@ def plot_phase_diagram(grids: pd.DataFrame | Mapping[str, pd.DataFrame], x: str,
     return fig
 
 
+@displayed
 def plot_bands(bands: pd.DataFrame, by: Sequence[str]) -> Figure:
     """Median and interquartile ribbon of each metric over time, one colour per group."""
     metrics = list(dict.fromkeys(bands["metric"]))
@@ -166,6 +172,7 @@ def plot_bands(bands: pd.DataFrame, by: Sequence[str]) -> Figure:
     return fig
 
 
+@displayed
 def plot_hysteresis(table: pd.DataFrame, by: Sequence[str], parameter: str) -> Figure:
     """The metric against the ramped parameter: one line per branch, a panel per group."""
     labels = group_labels(table, by)
@@ -192,6 +199,7 @@ def plot_hysteresis(table: pd.DataFrame, by: Sequence[str], parameter: str) -> F
     return fig
 
 
+@displayed
 def plot_sensitivity(indices: pd.DataFrame, method: str, top: int = 20) -> Figure:
     """Sobol S1 and ST, or Morris μ*, per factor with 95 % intervals; one panel per output."""
     outputs = list(dict.fromkeys(indices["output"]))

@@ -199,10 +199,7 @@ def figure_png(session: Session, index: int) -> bytes:
     title = side.scenario.title + (f" (side {side.label})" if side.label else "")
     fig = run_figure(metrics, events, reversions, title)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
+    fig.savefig(buffer, format="png", dpi=100)  # a pyplot-free figure: nothing to close
     return buffer.getvalue()
 
 

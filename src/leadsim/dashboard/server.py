@@ -101,6 +101,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warnin
     configure()
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     print("leadsim dashboard: readying the model…", flush=True)
+    from leadsim.warmup import warm_up as ready_kernels
+
+    ready_kernels(sys.stdout)  # says so when it compiles, once per install
     seconds = warm_up()
     print(f"leadsim dashboard: ready in {seconds:.1f} s", flush=True)
     import uvicorn  # after configure(): uvicorn imports the app, which imports solara

@@ -1,7 +1,8 @@
 """Importing this module readies every compiled kernel in this process, once.
 
 Kernels compile at their first call (or load from the disk cache, about half a second
-in all). A process pool that forks its workers from a server which has imported this
+in all); the first process after an install compiles them into the cache
+(``leadsim warm-up`` does it when the user chooses, with a progress line). A process pool that forks its workers from a server which has imported this
 module starts every worker with the kernels ready: ``leadsim.experiments`` preloads it.
 """
 
@@ -30,6 +31,7 @@ def ready() -> None:
     kernels.count_led_neighbours(
         adjacency.indptr, adjacency.indices, engine.leading, np.zeros(engine.n_staff, np.int32)
     )
+    kernels.mark_ready()
 
 
 ready()

@@ -24,6 +24,7 @@ array it reads and writes, so the data flow of a week can be read off its calls 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -36,26 +37,83 @@ from leadsim.engine.metrics import METRICS, gini_of_histogram
 from leadsim.engine.random import Purpose, stream_base_one, uniform_one
 
 
-def _cache_dir() -> str:
-    """Where compiled kernels are kept: under a key of every source they are built from.
-
-    numba's own cache notices a change to the kernel's file only; a researcher who edits a
-    rule in ``rules.py`` must not get the old compiled rule back. ``LEADSIM_CACHE_DIR``
-    moves the cache (the default sits beside numba's, in this package's ``__pycache__``).
-    """
+def _source_key() -> str:
+    """A key of every source the kernels are built from (a changed rule changes it)."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
     for name in ("kernels.py", "rules.py", "random.py", "metrics.py", "network.py"):
         digest.update((here / name).read_bytes())
-    root = os.environ.get("LEADSIM_CACHE_DIR") or str(here / "__pycache__" / "kernels")
-    return str(Path(root) / digest.hexdigest()[:16])
+    return digest.hexdigest()[:16]
+
+
+def _writable(folder: Path) -> bool:
+    """``folder`` exists (or can be made) and this user can write in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def cache_roots() -> list[Path]:
+    """Where the compiled kernels may be kept, first choice first.
+
+    ``LEADSIM_CACHE_DIR`` if set; else beside the package (its ``__pycache__``, as numba
+    does); else the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``), for an
+    install this user cannot write to (a system or shared venv).
+    """
+    chosen = os.environ.get("LEADSIM_CACHE_DIR")
+    if chosen:
+        return [Path(chosen)]
+    user = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [Path(__file__).parent / "__pycache__" / "kernels", Path(user) / "leadsim" / "kernels"]
+
+
+def _cache_dir() -> str | None:
+    """Where compiled kernels are kept: under a key of every source they are built from.
+
+    numba's own cache notices a change to the kernel's file only; a researcher who edits a
+    rule in ``rules.py`` must not get the old compiled rule back, wherever the cache lives
+    (numba's fallback to ``~/.cache/numba`` would drop the key, so leadsim picks the
+    folder itself: :func:`cache_roots`). None when no folder can be written: the kernels
+    then compile in memory in every process, and :data:`CACHE_PROBLEM` says why.
+    """
+    key = _source_key()
+    for root in cache_roots():
+        if _writable(root / key):
+            return str(root / key)
+    return None
 
 
 _CACHE_DIR = _cache_dir()
+CACHE_PROBLEM = (
+    None
+    if _CACHE_DIR
+    else (
+        "no writable folder for compiled kernels (tried "
+        + ", ".join(str(root) for root in cache_roots())
+        + "): they compile again in every process; set LEADSIM_CACHE_DIR to a folder you "
+        "can write to"
+    )
+)
+
+
+def cache_ready() -> bool:
+    """Every kernel has been compiled into the cache once (by :mod:`leadsim.engine.compiled`)."""
+    return _CACHE_DIR is not None and (Path(_CACHE_DIR) / "ready").exists()
+
+
+def mark_ready() -> None:
+    """Record that every kernel is in the cache (quietly nothing if it cannot be written)."""
+    if _CACHE_DIR is not None:
+        with contextlib.suppress(OSError):
+            (Path(_CACHE_DIR) / "ready").write_text("every kernel compiled into this folder\n")
 
 
 def jit(function):
     """Compile ``function`` lazily (at its first call), cached on disk under :func:`_cache_dir`."""
+    if _CACHE_DIR is None:
+        return numba.njit(nogil=True, error_model="numpy")(function)
     saved = numba.config.CACHE_DIR  # read when the cache is attached, just below
     numba.config.CACHE_DIR = _CACHE_DIR
     try:

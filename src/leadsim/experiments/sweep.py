@@ -88,7 +88,7 @@ def run_sweep(
     workers: int | None = None,
     batch_size: int | None = None,
     resume: bool = False,
-    progress: bool = False,
+    progress: bool | None = None,
     in_flight: int | None = None,
     max_runs: int | None = None,
     workers_write: bool | None = None,
@@ -106,7 +106,9 @@ def run_sweep(
         batch_size: Runs per batch (default: the experiment's ``batch_size``).
         resume: Continue the sweep in ``out``: check every finished batch against its
             receipt, redo those that fail and those not finished.
-        progress: Show a progress bar on stderr.
+        progress: Show a progress bar: a widget in a notebook, text on stderr
+            elsewhere. ``None`` (the default): when interactive, that is in a Jupyter
+            kernel or with stderr a terminal.
         in_flight: Tasks submitted ahead of completion (default: twice the workers).
         max_runs: Refuse a design of more runs than this (default:
             :data:`~leadsim.experiments.design.DEFAULT_MAX_RUNS`), before drawing it.
@@ -255,7 +257,7 @@ def _run_batches(
     executor: Executor,
     workers: int,
     in_flight: int | None,
-    progress: bool,
+    progress: bool | None,
     workers_write: bool | None,
 ) -> None:
     """Dispatch the batches to do as tasks and record their receipts as they come back."""
@@ -434,9 +436,22 @@ def _lost(task: tuple[BatchRecipe, ...], error: BaseException) -> SweepError:
     )
 
 
+def in_notebook() -> bool:
+    """This process is a Jupyter kernel (IPython with a kernel attached)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
+
+
 @contextlib.contextmanager
-def _progress(total: int, initial: int, enabled: bool) -> Iterator[Any]:
-    from tqdm import tqdm
+def _progress(total: int, initial: int, enabled: bool | None) -> Iterator[Any]:
+    notebook = in_notebook()
+    if enabled is None:
+        enabled = notebook or sys.stderr.isatty()
+    if notebook:
+        from tqdm.auto import tqdm  # a widget where ipywidgets can draw one
+    else:
+        from tqdm import tqdm
 
     with tqdm(
         total=total,

@@ -12,13 +12,14 @@ Three measurements (not a test: nothing here passes or fails):
    browser; the browser's acknowledgement is simulated, so each frame carries only
    the new week, as in a real page. It excludes the websocket.
 2. **End to end**: ``leadsim dashboard`` in a subprocess, Debian's Chromium
-   (headless) with a few pages playing at 2 weeks per second; the server process's
-   CPU time per week simulated, Jupyter protocol and websocket included. From it,
-   the sessions two cores can serve at 2 weeks per second, and one core (one Python
-   process runs Python code on one core at a time).
-3. With ``--crowd N``: N pages playing at once at 2 weeks per second for 30
+   (headless) with a few pages playing at 4 weeks per second (the page's default;
+   ``--speed``); the server process's CPU time per week simulated, Jupyter protocol
+   and websocket included. From it, the sessions two cores can serve at that speed,
+   and one core (one Python process runs Python code on one core at a time).
+3. With ``--crowd N``: N pages playing at once at that speed for 30
    seconds, the server pinned to one core and the browsers to the other; the
-   weeks each page advanced per second and the server's CPU use. The N browsers
+   weeks each page showed per second against those asked, the pages' uncaught
+   errors, and the server's CPU use. The N browsers
    on one core draw late and skip frames (as the dashboard lets them); the server
    keeps stepping.
 
@@ -50,8 +51,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PLAY_SPEED = 2.0  # weeks per second
+PAGE_SPEED = 4.0  # weeks per second: the page's default
+PLAY_SPEED = PAGE_SPEED  # what the pages play at (``--speed``)
 BIG = '[parameters]\npolicy = "integrated"\nn_staff = 500\n'
+# The crowd's school: the default scenario's head, run long enough that no page reaches
+# the end of its run while the crowd plays (a page at its horizon stops by itself).
+LONG = 'horizon = 520\n[parameters]\npolicy = "integrated"\n'
 
 
 def log(message: str) -> None:
@@ -131,7 +136,7 @@ def start_server(port: int, cores: set[int] | None = None) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
     )
-    for _ in range(300):
+    for _ in range(1500):  # up to 5 minutes: a first start compiles the kernels
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
                 return process
@@ -166,6 +171,7 @@ def settled_week(page, timeout: float = 60.0) -> int:
 
 
 def open_pages(browser, url: str, count: int, scenario_file: str | None) -> list:
+    """``count`` pages at ``url``, each set to :data:`PLAY_SPEED`; each keeps its page errors."""
     pages = []
     for _ in range(count):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -174,6 +180,8 @@ def open_pages(browser, url: str, count: int, scenario_file: str | None) -> list
             lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort(),
         )
         page = context.new_page()
+        page.errors = []  # uncaught exceptions in the page (Playwright's "pageerror")
+        page.on("pageerror", lambda error, page=page: page.errors.append(str(error)))
         page.goto(url, wait_until="commit")
         pages.append(page)
     for page in pages:
@@ -183,18 +191,35 @@ def open_pages(browser, url: str, count: int, scenario_file: str | None) -> list
             page.wait_for_function(
                 "() => document.querySelector('.leadsim-step-counter').textContent.startsWith('Week 0')"
             )
-        slider = page.locator(".leadsim-speed .v-slider-thumb")
-        slider.focus()
-        for _ in range(4):  # 4 weeks per second by default, 0.5 per key press
-            page.keyboard.press("ArrowLeft")
+        presses = round((PAGE_SPEED - PLAY_SPEED) / 0.5)  # the slider moves 0.5 a key press
+        if presses:
+            page.locator(".leadsim-speed .v-slider-thumb").focus()
+            for _ in range(abs(presses)):
+                page.keyboard.press("ArrowLeft" if presses > 0 else "ArrowRight")
         page.wait_for_function(
-            "() => document.querySelector('.leadsim-speed').textContent.includes('second: 2')"
+            f"() => document.querySelector('.leadsim-speed').textContent"
+            f".includes('second: {PLAY_SPEED:g}')"
         )
     return pages
 
 
+# The week the page shows (the live bus's, as the counter and run.vue's Pause read it),
+# then a click on Pause, in the same task: no frame can land between the two.
+PAUSE_ON_SHOWN_WEEK = """() => {
+  const week = window.leadsim.bus.status.week;
+  document.querySelector('.leadsim-play-button').click();
+  return week;
+}"""
+
+
 def play(pages, seconds: float, pid: int) -> dict:
-    """All pages play for about ``seconds``; weeks each advanced, and server CPU used."""
+    """All pages play for about ``seconds``: the weeks each page showed, and server CPU used.
+
+    A page's rate is the weeks its counter advanced between its Play click and its
+    Pause click, over that time: what the visitor saw, against the :data:`PLAY_SPEED`
+    weeks a second they asked for. After Pause each page must settle on the week it
+    showed when Pause was clicked (the dashboard stops on the week shown).
+    """
     before = [week_of(page) for page in pages]
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
     started = []
@@ -202,18 +227,25 @@ def play(pages, seconds: float, pid: int) -> dict:
         page.click(".leadsim-play-button", no_wait_after=True)
         started.append(time.monotonic())
     time.sleep(seconds)
-    stopped = []
-    for page in pages:
-        page.click(".leadsim-play-button", no_wait_after=True)
+    shown, stopped = [], []
+    for page in pages:  # read the week shown and click Pause in one task of the page
+        shown.append(page.evaluate(PAUSE_ON_SHOWN_WEEK))
         stopped.append(time.monotonic())
     elapsed, cpu = time.monotonic() - t0, cpu_seconds(pid) - cpu0
-    weeks = [settled_week(page) - b for page, b in zip(pages, before, strict=True)]
+    settled = [settled_week(page) for page in pages]
+    weeks = [w - b for w, b in zip(shown, before, strict=True)]
     rates = [w / (stop - start) for w, start, stop in zip(weeks, started, stopped, strict=True)]
     return {
         "sessions": len(pages),
+        "speed_asked": PLAY_SPEED,
         "seconds": elapsed,
         "weeks": sum(weeks),
         "weeks_per_second_each": rates,
+        "share_of_asked_min": min(rates) / PLAY_SPEED,
+        "paused_off_the_week_shown": sum(s != w for s, w in zip(settled, shown, strict=True)),
+        "weeks_shown_at_pause": shown,
+        "weeks_settled_after_pause": settled,
+        "page_errors": sum(len(page.errors) for page in pages),
         "server_cpu_seconds": cpu,
         "server_cpu_share": cpu / elapsed,
         "cpu_ms_per_week": 1000 * cpu / max(1, sum(weeks)),
@@ -227,7 +259,7 @@ def launch(playwright, cores: set[int] | None = None):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def end_to_end(quick: bool, crowd: int) -> dict:
+def end_to_end(quick: bool, crowd: int, pin: bool = True) -> dict:
     from playwright.sync_api import sync_playwright
 
     results: dict = {}
@@ -251,16 +283,21 @@ def end_to_end(quick: bool, crowd: int) -> dict:
         server.terminate()
         server.wait(timeout=20)
         big.unlink()
-    if crowd and (os.cpu_count() or 1) >= 2:
-        log(f"crowd: {crowd} pages of 60 staff playing for 30 s (server on core 0)")
+    if crowd and (os.cpu_count() or 1) >= (2 if pin else 1):
+        where = "server on core 0, browsers on the rest" if pin else "unpinned"
+        log(f"crowd: {crowd} pages of 60 staff playing for 30 s ({where})")
         everything = os.sched_getaffinity(0)
         port = free_port()
-        server = start_server(port, {0})
+        server = start_server(port, {0} if pin else None)
         try:
             with sync_playwright() as playwright:
-                browser = launch(playwright, everything - {0})
-                pages = open_pages(browser, f"http://127.0.0.1:{port}/", crowd, None)
+                browser = launch(playwright, (everything - {0}) if pin else None)
+                long = Path(tempfile.mkstemp(suffix=".toml")[1])
+                long.write_text(LONG)
+                pages = open_pages(browser, f"http://127.0.0.1:{port}/", crowd, str(long))
+                long.unlink()
                 results["crowd"] = play(pages, 30, server.pid)
+                results["crowd"]["pinned"] = pin
                 browser.close()
         finally:
             os.sched_setaffinity(0, everything)
@@ -296,8 +333,11 @@ def table(figures: dict) -> str:
     if crowd:
         rates = crowd["weeks_per_second_each"]
         lines.append(
-            f"| {crowd['sessions']} pages playing at once, server on one core | "
-            f"{min(rates):.2f}–{max(rates):.2f} weeks/s each; server CPU "
+            f"| {crowd['sessions']} pages playing at once at {crowd['speed_asked']:g} weeks/s, "
+            f"{'server on one core, browsers on the other' if crowd['pinned'] else 'unpinned'} | {min(rates):.2f}–{max(rates):.2f} weeks/s each "
+            f"(at least {100 * crowd['share_of_asked_min']:.0f} % of those asked); "
+            f"{crowd['page_errors']} page errors; pauses off the week shown: "
+            f"{crowd['paused_off_the_week_shown']}; server CPU "
             f"{100 * crowd['server_cpu_share']:.0f} % of its core |"
         )
     return "\n".join(lines)
@@ -308,13 +348,24 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer steps, shorter runs")
     parser.add_argument("--crowd", type=int, default=0, help="also N pages playing at once")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument(
+        "--speed", type=float, default=PAGE_SPEED, help="weeks per second the pages play at"
+    )
+    parser.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="crowd: leave the server and the browsers on every core (default: server on "
+        "core 0, browsers on the others, as if each student had their own machine)",
+    )
     args = parser.parse_args()
+    global PLAY_SPEED
+    PLAY_SPEED = args.speed
     steps = 60 if args.quick else 200
     figures: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     log("in-process: 60 and 500 staff")
     figures["in_process"] = [in_process(60, steps), in_process(500, steps)]
     if Path(CHROMIUM).exists():
-        figures["end_to_end"] = end_to_end(args.quick, args.crowd)
+        figures["end_to_end"] = end_to_end(args.quick, args.crowd, not args.no_pin)
     else:
         log(f"{CHROMIUM} not found: end-to-end measurements skipped")
     print(table(figures))

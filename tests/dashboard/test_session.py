@@ -123,6 +123,31 @@ def test_play_sends_every_frame_to_a_browser_that_keeps_up():
     assert session.week == 20 and pushed[:20] == list(range(1, 21))
 
 
+def test_play_keeps_the_pace_asked_when_frames_are_slow_to_send():
+    """A frame that takes 0.3 s to go out (a browser reading slowly) does not slow the model.
+
+    At 10 weeks a second, three weeks fall due while each frame is sent: they are
+    stepped at once and the next frame carries them, rather than one week a frame.
+    """
+    import threading
+    import time
+
+    session = Session(Setup.of(find_scenario("abdication")))
+    session.speed = 10.0
+    pushed = []
+
+    def push():  # a frame that is slow to send, then drawn
+        time.sleep(0.3)
+        pushed.append(session.week)
+        session.drawn({"seq": session.next_frame(), "have": {}})
+
+    session.run_to("30")
+    session.play(threading.Event(), push)
+    assert session.week == 30
+    steps = [b - a for a, b in zip(pushed, pushed[1:], strict=False)]
+    assert len(pushed) < 20 and max(steps) >= 2  # frames skip weeks; the weeks still come
+
+
 # --- where play stops: the week shown, a week asked for, past the horizon ------------------
 
 

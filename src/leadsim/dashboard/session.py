@@ -21,6 +21,7 @@ again is exact, and it costs little (520 weeks of 500 staff in about 0.2 s).
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,7 @@ from leadsim.dashboard.limits import IDLE_PAUSE_SECONDS, MAX_HORIZON, check_scen
 from leadsim.dashboard.reversion import ReversionWatch
 from leadsim.model import LeadershipModel
 
+CATCH_UP_SECONDS = 1.0  # play makes up at most this much lateness (see Session.play)
 _tokens = itertools.count(1)
 
 
@@ -327,19 +329,32 @@ class Session:
     def play(self, cancel: threading.Event, push: Callable[[], None]) -> None:
         """Step at :attr:`speed` weeks a second until :attr:`until`, the cap or ``cancel``.
 
-        A frame is pushed only when the browser has drawn the last one: a slow browser
-        makes the server skip frames, never queue them, and a browser that has drawn
-        nothing for :data:`~leadsim.dashboard.limits.IDLE_PAUSE_SECONDS` (a closed lid,
-        a lost network) stops the play. Late weeks are not made up later. The check
-        and the step hold the lock, so after :meth:`pause` returns, no week is added.
+        The model keeps the pace the visitor asked for: weeks fall due on a clock, and
+        a week that fell due while a frame was being sent (a slow network, a browser
+        that reads slowly) is stepped at once, without waiting, up to
+        :data:`CATCH_UP_SECONDS` of weeks behind; older lateness is forgiven, so a page
+        back from a stall does not race ahead. A frame is pushed only when the browser
+        has drawn the last one: a slow browser makes the server skip frames, never queue
+        them (each frame carries every week since the last one drawn), and a browser
+        that has drawn nothing for :data:`~leadsim.dashboard.limits.IDLE_PAUSE_SECONDS`
+        (a closed lid, a lost network) stops the play. The check and the step hold the
+        lock, so after :meth:`pause` returns, no week is added.
         """
         due = time.monotonic()
-        while not cancel.is_set() and self._advance():
+        while not cancel.is_set():
+            # every week due by now: one, or more after a frame that was slow to go out
+            stepped, most = 0, 1 + math.ceil(CATCH_UP_SECONDS * self.speed)
+            while stepped < most and self._advance():
+                stepped += 1
+                due = max(due + 1.0 / self.speed, time.monotonic() - CATCH_UP_SECONDS)
+                if due > time.monotonic():
+                    break
+            if not stepped:
+                break
             if self.browser_ready():
-                push()
+                push()  # may take a while: the frame goes out at the browser's pace
             elif self.browser_gone():
                 break
-            due = max(due + 1.0 / self.speed, time.monotonic())
             cancel.wait(max(0.0, due - time.monotonic()))
         push()  # the last week, drawn when the browser is ready for it
 

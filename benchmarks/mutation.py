@@ -69,8 +69,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M02",
         "kernels.py",
-        "            peer_weight[o],\n            holding_weight[o],",
-        "            holding_weight[o],\n            peer_weight[o],",
+        "        peer_weight[o],\n        holding_weight[o],",
+        "        holding_weight[o],\n        peer_weight[o],",
         "outcomes: φ and ψ swapped in the success rule",
     ),
     m(
@@ -119,8 +119,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M09",
         "kernels.py",
-        "                distribution_before_o,\n                recently_led[i],",
-        "                distribution_before_o,\n                leading[i],",
+        "            distribution_before_o,\n            recently_led[i],",
+        "            distribution_before_o,\n            leading[i],",
         "trust: withdrawal × this week's leading instead of recently_led",
     ),
     m(
@@ -170,8 +170,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M16",
         "kernels.py",
-        "position = (step - cycle_origin[o]) % np.int64(cycle_length[o])\n        in_window",
-        "position = step % np.int64(cycle_length[o])\n        in_window",
+        "position = (step - cycle_origin[o]) % np.int64(cycle_length[o])\n    in_window",
+        "position = step % np.int64(cycle_length[o])\n    in_window",
         "reflection: weeks counted from week 0, not from the new head's arrival",
     ),
     m(
@@ -184,17 +184,17 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M18",
         "kernels.py",
-        "            recently_led[i] = rules.remember_leading(recently_led[i], leading[i], recent_weight_o)\n"
-        "            history[i]",
-        "            recently_led[i] = rules.remember_leading(recently_led[i], offered[i], recent_weight_o)\n"
-        "            history[i]",
+        "        recently_led[i] = rules.remember_leading(recently_led[i], leading[i], recent_weight_o)\n"
+        "        history[i]",
+        "        recently_led[i] = rules.remember_leading(recently_led[i], offered[i], recent_weight_o)\n"
+        "        history[i]",
         "memory of leading: remembers offers instead of acts",
     ),
     m(
         "M19",
         "kernels.py",
-        "        for k in range(density_window[o]):\n            leader_recent",
-        "        for k in range(density_window[o] - 1):\n            leader_recent",
+        "    for k in range(density_window[o]):\n        leader_recent",
+        "    for k in range(density_window[o] - 1):\n        leader_recent",
         "centralization: the head's window one week short",
     ),
     m(
@@ -235,7 +235,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M25",
         "kernels.py",
-        "        pressure[o] = rules.decay_pressure(pressure[o], baseline[o], decay_weeks[o])\n",
+        "    pressure[o] = rules.decay_pressure(pressure[o], baseline[o], decay_weeks[o])\n",
         "",
         "pressure: never decays",
     ),
@@ -250,20 +250,20 @@ MUTANTS: tuple[Mutant, ...] = (
         "M27",
         "kernels.py",
         "e = rules.excess_anxiety(leader_anxiety[o], containment[o])\n"
-        "        excess[o] = e\n"
-        "        containment[o] = rules.erode_containment(containment[o], e, erosion[o])",
+        "    excess[o] = e\n"
+        "    containment[o] = rules.erode_containment(containment[o], e, erosion[o])",
         "containment[o] = rules.erode_containment(\n"
-        "            containment[o], rules.excess_anxiety(leader_anxiety[o], containment[o]), erosion[o]\n"
-        "        )\n"
-        "        e = rules.excess_anxiety(leader_anxiety[o], containment[o])\n"
-        "        excess[o] = e",
+        "        containment[o], rules.excess_anxiety(leader_anxiety[o], containment[o]), erosion[o]\n"
+        "    )\n"
+        "    e = rules.excess_anxiety(leader_anxiety[o], containment[o])\n"
+        "    excess[o] = e",
         "head: E read after containment has eroded",
     ),
     m(
         "M28",
         "kernels.py",
-        "        cycle_acts[o] += tally[o, T_ACTS]",
-        "        cycle_acts[o] = tally[o, T_ACTS]",
+        "    cycle_acts[o] += tally[o, T_ACTS]",
+        "    cycle_acts[o] = tally[o, T_ACTS]",
         "adaptive head: success rate of the cycle's last week only",
     ),
     m(

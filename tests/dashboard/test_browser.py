@@ -51,7 +51,10 @@ def choose_scenario(page, title: str) -> None:
             "(y) => document.querySelectorAll('.v-overlay .v-list').forEach((l) => (l.scrollTop = y))",
             offset,
         )
-        page.wait_for_timeout(60)
+        for _ in range(5):  # a busy machine renders the scrolled items late
+            page.wait_for_timeout(60)
+            if item.count():
+                break
         if item.count():
             break
     item.first.click()

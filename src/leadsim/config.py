@@ -88,7 +88,9 @@ def shipped_dir(kind: str) -> Path:
     in_checkout = package.parents[1] / kind
     if in_checkout.is_dir() and (package.parents[1] / "pyproject.toml").is_file():
         return in_checkout
-    return package / "shipped" / kind
+    from importlib.resources import files  # the installed package's own data
+
+    return Path(str(files("leadsim").joinpath("shipped", kind)))
 
 
 SCENARIO_DIR: Path = shipped_dir("scenarios")

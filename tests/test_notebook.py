@@ -7,36 +7,20 @@ and no pyplot, as a newcomer's first notebook would have.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNEL = "leadsim-notebook-tests"
 WIDGET = "application/vnd.jupyter.widget-view+json"
-
-
-@pytest.fixture
-def kernel(tmp_path, monkeypatch):
-    spec = tmp_path / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "leadsim (tests)", "language": "python"})
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    return KERNEL
 
 
 def images(cell) -> int:
     return sum("image/png" in o.get("data", {}) for o in cell.outputs)
 
 
-def test_figures_show_once_and_sweeps_show_a_widget(kernel, tmp_path):
+def test_figures_show_once_and_sweeps_show_a_widget(this_python_kernel, tmp_path):
     experiment = tmp_path / "small.toml"
     experiment.write_text(
         'name = "small"\ntitle = "small"\nscenario = "abdication"\nreplicates = 20\n'
@@ -55,7 +39,9 @@ def test_figures_show_once_and_sweeps_show_a_widget(kernel, tmp_path):
         "print(summary.status_counts)",
     ]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    NotebookClient(notebook, kernel_name=kernel, timeout=300, allow_errors=False).execute()
+    NotebookClient(
+        notebook, kernel_name=this_python_kernel, timeout=300, allow_errors=False
+    ).execute()
     code = notebook.cells
     assert images(code[1]) == 1  # assigned: shown when the cell ends
     assert images(code[2]) == 1  # the cell's result: shown by Jupyter, not again

@@ -8,18 +8,15 @@ are installed), from ``examples/`` as Jupyter would. At its tutorial size
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "tutorial.ipynb"
-KERNEL = "leadsim-tutorial"
 CELL_TIMEOUT = 300  # seconds per cell
 
 
@@ -45,19 +42,6 @@ def text_of(cell) -> str:
 
 def images_of(cell) -> int:
     return sum("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
-
-
-@pytest.fixture
-def this_python_kernel(tmp_path, monkeypatch):
-    """A kernel spec whose kernel is ``sys.executable``, found before any other."""
-    spec = tmp_path / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "leadsim (tests)", "language": "python"})
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    return KERNEL
 
 
 def test_the_notebook_is_saved_without_outputs():

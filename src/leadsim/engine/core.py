@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -129,13 +130,30 @@ class ParamTable:
 class Engine:
     """Simulates a batch of runs; ``step()`` advances every organisation one week."""
 
-    def __init__(self, runs: Sequence[RunSpec], extensions: Sequence[object] = ()) -> None:
+    def __init__(
+        self, runs: Sequence[RunSpec], extensions: Sequence[object] = (), *, device: str = "cpu"
+    ) -> None:
+        """Build the organisations of ``runs`` at week 0.
+
+        ``device="gpu"`` runs each phase's kernel on a CUDA GPU (or numba's CUDA
+        simulator, ``NUMBA_ENABLE_CUDASIM=1``) through :mod:`leadsim.engine.gpu`: the
+        same loop bodies, on the engine's host arrays, copied to the device and back at
+        each launch (correct, not yet fast: the device-resident engine is to come).
+        """
         self.runs = list(runs)
         self.extensions = list(extensions)  # see leadsim.engine.extensions
         if not self.runs:
             raise ValueError("runs: empty; an engine needs at least one run")
+        if device not in ("cpu", "gpu"):
+            raise ValueError(f"device: {device!r} is not a device; allowed: 'cpu' or 'gpu'")
+        self.device = device
         self.t = 0
         self._init_layout()
+        self._gpu = None  # the GPU's launchers, for device="gpu"
+        if device == "gpu":
+            from leadsim.engine import gpu  # only here: importing leadsim never loads CUDA
+
+            self._gpu = gpu.host_kernels(self.org_start, self.org_size)
         self._init_staff()
         self._init_network()
         self._init_leaders()
@@ -149,6 +167,11 @@ class Engine:
         self.event_log: list[tuple[int, int, Event]] = []  # (step, organisation, event)
 
     # --- set-up ------------------------------------------------------------------------
+
+    @property
+    def _kernels(self) -> Any:
+        """The phase kernels this engine runs: :mod:`~leadsim.engine.kernels`, or the GPU's."""
+        return kernels if self._gpu is None else self._gpu
 
     def _init_layout(self) -> None:
         org_params, org_run, org_local = [], [], []
@@ -182,7 +205,7 @@ class Engine:
     def _step_bases(self) -> np.ndarray:
         """Each run's stream starts for this step: (runs, purposes), all mixed at once."""
         if self._bases_step != self.t:
-            kernels.step_bases(self.seeds, self.t, _STEP_PURPOSES, self._bases)
+            self._kernels.step_bases(self.seeds, self.t, _STEP_PURPOSES, self._bases)
             self._bases_step = self.t
         return self._bases
 
@@ -486,7 +509,7 @@ class Engine:
     def _tally_staff(self) -> None:
         """Tally the staff again, after an extension that may have changed their state."""
         week = self.this_week
-        kernels.tally_staff(
+        self._kernels.tally_staff(
             self.org,
             week["offered"],
             week["leading"],
@@ -555,7 +578,7 @@ class Engine:
     def _lead(self) -> None:
         """Steps 2 and 4: pressure relaxes; each head's anxiety, containment and distribution."""
         p = self.p
-        kernels.lead(
+        self._kernels.lead(
             self.pressure,
             self.leader_anxiety,
             self.reversion_pressure,
@@ -575,7 +598,7 @@ class Engine:
         p, adjacency = self.p, self.adjacency
         offered = np.empty(self.n_staff, dtype=bool)
         leading = np.empty(self.n_staff, dtype=bool)
-        kernels.offer_and_take_up(
+        self._kernels.offer_and_take_up(
             self._step_bases(),
             self.org_run,
             self.org_start,
@@ -605,7 +628,7 @@ class Engine:
         """
         if self._counted_leading is not self.leading:
             adjacency = self.adjacency
-            kernels.count_led_neighbours(
+            self._kernels.count_led_neighbours(
                 adjacency.indptr, adjacency.indices, self.leading, self.neighbours_led
             )
             self._counted_leading = self.leading
@@ -616,7 +639,7 @@ class Engine:
         succeeded, failed = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
         in_conflict, unresolved = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
         collisions = np.empty(n)
-        kernels.outcomes(
+        self._kernels.outcomes(
             self._step_bases(),
             self.run_of_staff,
             self.keys,
@@ -644,7 +667,7 @@ class Engine:
             self._in_cycles = (self.approach == "cycles") & (self.policy != "adaptive")
             self._cycles_version = p.version
         reflecting = np.empty(self.n_org, dtype=bool)
-        kernels.reflection_weeks(
+        self._kernels.reflection_weeks(
             self.t,
             self.cycle_origin,
             p.org("cycle_length"),
@@ -660,7 +683,7 @@ class Engine:
     ) -> None:
         p, adjacency = self.p, self.adjacency
         anxiety_next = np.empty(self.n_staff)
-        kernels.update_staff(
+        self._kernels.update_staff(
             self.org_start,
             self.org_size,
             adjacency.indptr,
@@ -703,7 +726,7 @@ class Engine:
         p = self.p
         mean_anxiety = np.empty(self.n_org)
         cycle_end = np.empty(self.n_org, dtype=bool)
-        any_end = kernels.close_cycle_week(
+        any_end = self._kernels.close_cycle_week(
             self.t,
             self.cycle_origin,
             p.org("cycle_length"),
@@ -752,7 +775,7 @@ class Engine:
 
     def _observe(self) -> None:
         row = np.empty((len(METRICS), self.n_org))
-        kernels.observe(
+        self._kernels.observe(
             self.org_size,
             self._tally,
             self._hist,

@@ -26,6 +26,9 @@ numba's CUDA simulator, on the CPU, as Python (slowly: for tests on tiny batches
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import numpy as np
 from numba import config, cuda
 
@@ -322,3 +325,29 @@ def close_cycle_week(*arrays) -> bool:
 def observe(*arrays) -> None:
     """As :func:`leadsim.engine.kernels.observe`: one thread per organisation."""
     _observe[_grid(len(arrays[0]))](*arrays)
+
+
+def host_kernels(org_start: np.ndarray, org_size: np.ndarray) -> Any:
+    """The launchers with the CPU kernels' signatures, for an engine's host arrays.
+
+    :class:`~leadsim.engine.core.Engine` (``device="gpu"``) calls these where it calls
+    :mod:`leadsim.engine.kernels`; only :func:`tally_staff` differs, taking the
+    organisations' blocks in place of ``org``.
+    """
+    require()
+
+    def tally_staff_of(org, *rest) -> None:
+        tally_staff(org_start, org_size, *rest)
+
+    return SimpleNamespace(
+        step_bases=step_bases,
+        lead=lead,
+        offer_and_take_up=offer_and_take_up,
+        outcomes=outcomes,
+        count_led_neighbours=count_led_neighbours,
+        update_staff=update_staff,
+        tally_staff=tally_staff_of,
+        reflection_weeks=reflection_weeks,
+        close_cycle_week=close_cycle_week,
+        observe=observe,
+    )

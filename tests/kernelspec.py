@@ -1,15 +1,12 @@
-"""Fixtures shared by tests in several folders."""
+"""A Jupyter kernel spec for the notebook tests (imported by the tests that use it)."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-import pytest
 
-
-@pytest.fixture
-def this_python_kernel(tmp_path, monkeypatch):
+def python_kernel(tmp_path, monkeypatch) -> str:
     """A Jupyter kernel spec whose kernel is ``sys.executable``, found before any other.
 
     Notebooks executed with nbclient then run on this environment's Python, where

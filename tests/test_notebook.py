@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from kernelspec import python_kernel
+
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -20,7 +22,8 @@ def images(cell) -> int:
     return sum("image/png" in o.get("data", {}) for o in cell.outputs)
 
 
-def test_figures_show_once_and_sweeps_show_a_widget(this_python_kernel, tmp_path):
+def test_figures_show_once_and_sweeps_show_a_widget(tmp_path, monkeypatch):
+    this_python_kernel = python_kernel(tmp_path / "jupyter", monkeypatch)
     experiment = tmp_path / "small.toml"
     experiment.write_text(
         'name = "small"\ntitle = "small"\nscenario = "abdication"\nreplicates = 20\n'

@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from kernelspec import python_kernel
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "tutorial.ipynb"
 CELL_TIMEOUT = 300  # seconds per cell
@@ -54,7 +56,8 @@ def test_the_notebook_is_saved_without_outputs():
     assert "SMALL = True" in setup.source  # CI runs the tutorial size
 
 
-def test_the_tutorial_runs_top_to_bottom(this_python_kernel):
+def test_the_tutorial_runs_top_to_bottom(tmp_path, monkeypatch):
+    this_python_kernel = python_kernel(tmp_path, monkeypatch)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     # one cell more, in memory only: which Python ran the notebook
     notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint(sys.executable)"))

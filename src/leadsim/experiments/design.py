@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,17 +157,22 @@ def expand(experiment: Experiment, points: int | None = None) -> list[RunDesign]
     """
     chosen = design_points(experiment, points)
     replicates = experiment.replicates
-    n_runs = len(chosen) * replicates
-    index = np.arange(n_runs, dtype=np.int64)
+    index = np.arange(len(chosen) * replicates, dtype=np.int64)
     by = index % replicates if experiment.common_random_numbers else index
-    seeds = run_seeds(experiment.seed, by)
+    return run_designs(chosen, replicates, run_seeds(experiment.seed, by))
+
+
+def run_designs(
+    points: Sequence[dict[str, Any]], replicates: int, seeds: np.ndarray
+) -> list[RunDesign]:
+    """Run ``i`` is point ``i // replicates``, replicate ``i % replicates``, seed ``seeds[i]``."""
     return [
         RunDesign(
             run_id=i,
             point=i // replicates,
             replicate=i % replicates,
-            factors=chosen[i // replicates],
+            factors=points[i // replicates],
             seed=int(seeds[i]),
         )
-        for i in range(n_runs)
+        for i in range(len(points) * replicates)
     ]

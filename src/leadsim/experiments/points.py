@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from leadsim.config import MAX_HORIZON, Scenario, ScenarioError, find_scenario
-from leadsim.experiments.design import RunDesign
+from leadsim.experiments.design import run_designs
 from leadsim.experiments.spec import (
     DEFAULT_BATCH_SIZE,
     EXTRA_SETTINGS,
@@ -190,16 +190,7 @@ def simulate_points(
                 f"every point sets exactly: {', '.join(experiment.factor_names) or 'nothing'}"
             )
         clean.append({key: plain_value(key, value) for key, value in point.items()})
-    designs = [
-        RunDesign(
-            run_id=i,
-            point=i // replicates,
-            replicate=i % replicates,
-            factors=clean[i // replicates],
-            seed=int(seeds[i]),
-        )
-        for i in range(n_runs)
-    ]
+    designs = run_designs(clean, replicates, seeds)
     plans = plan_runs(experiment, designs, {})
     batches = make_batches(experiment, plans, batch_size or experiment.batch_size)
     if executor is None:

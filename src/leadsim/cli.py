@@ -41,11 +41,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if notice:
             print(f"leadsim: {notice}", file=sys.stderr)
     out = None if args.out is None else _out_folder(args.out)  # before the simulation
-    from leadsim.engine import kernels
+    from leadsim.warmup import compile_now, warm_up
 
-    if not kernels.cache_ready():  # the first run after an install: say why it waits
-        from leadsim.warmup import warm_up
-
+    if compile_now():  # the first run after an install: say why it waits
         warm_up()
     from leadsim.simulate import simulate
 
@@ -90,27 +88,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _out_folder(text: str) -> Path:
-    """The folder ``--out`` names, made if new; one line if it is a file or cannot be written."""
+def _out_folder(text: str, what: str = "--out") -> Path:
+    """The folder ``what`` names, made if new; one line if it is a file or cannot be written."""
     out = Path(text)
     try:
         out.exists()
     except OSError as err:  # a name too long, a folder on the way that cannot be entered
         raise ValueError(
-            f"--out: cannot use {text} ({err.strerror or err}); allowed: a folder (new or "
+            f"{what}: cannot use {text} ({err.strerror or err}); allowed: a folder (new or "
             "existing) you can write to"
         ) from None
     if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {text} is a file; allowed: a folder (new or existing)")
+        raise ValueError(f"{what}: {text} is a file; allowed: a folder (new or existing)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ValueError(
-            f"--out: cannot make {text} ({err.strerror or err}); allowed: a folder (new or "
+            f"{what}: cannot make {text} ({err.strerror or err}); allowed: a folder (new or "
             "existing) you can write to"
         ) from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise ValueError(f"--out: {text} is not writable; allowed: a folder you can write to")
+        raise ValueError(f"{what}: {text} is not writable; allowed: a folder you can write to")
     return out
 
 
@@ -123,6 +121,12 @@ def cmd_warm_up(args: argparse.Namespace) -> int:
     seconds = warm_up(sys.stdout)
     if not compiling:
         print(f"leadsim: kernels loaded in {seconds:.1f} s from {kernels._CACHE_DIR}")
+    import matplotlib.figure  # noqa: F401 - what run --out imports: its bytecode too
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    import leadsim.engine.tables  # noqa: F401
+
     written = compile_bytecode()
     if written:
         print(f"leadsim: compiled the bytecode of {written} modules, for quicker starts")
@@ -135,7 +139,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR
 
-    target = _out_folder(args.folder)
+    target = _out_folder(args.folder, "init: folder")
     copies = [
         (source, target / kind / source.name)
         for kind, folder in (("scenarios", SCENARIO_DIR), ("experiments", EXPERIMENT_DIR))

@@ -68,6 +68,16 @@ def shown(figure: Any) -> Any:
     return figure
 
 
+def forget(figure: Any) -> None:
+    """Do not show ``figure`` when the cell ends (it was made for a file, not the cell)."""
+    _pending[:] = [kept for kept in _pending if kept is not figure]
+
+
+def in_notebook() -> bool:
+    """This process is a Jupyter kernel (not the dashboard's virtual kernels)."""
+    return _kernel_shell() is not None
+
+
 def displayed(function: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a function that returns a figure: its figure is :func:`shown`."""
 

@@ -31,7 +31,8 @@ def warm_up(stream: TextIO | None = None) -> float:
     compiling = not kernels.cache_ready()
     done = threading.Event()
     if compiling:
-        what = "leadsim: compiling the engine's kernels, once for this install (15-60 s)"
+        once = "once for this install" if kernels._CACHE_DIR else "in this process only"
+        what = f"leadsim: compiling the engine's kernels, {once} (15-60 s)"
         print(what + ("" if stream.isatty() else " ..."), file=stream, flush=True)
 
         def tick() -> None:
@@ -54,26 +55,32 @@ def warm_up(stream: TextIO | None = None) -> float:
             file=stream,
             flush=True,
         )
-        compile_bytecode()
+        if kernels._CACHE_DIR:  # once per install, as the kernels: what this process loaded
+            compile_bytecode()
     return seconds
 
 
-def compile_bytecode() -> int:
-    """Write the missing or stale bytecode of the modules a run and its files import.
+def compile_now() -> bool:
+    """Whether a command should compile the kernels first, where the user sees it.
 
-    Imports what ``leadsim run --out`` uses (the engine, pandas, pyarrow, matplotlib's
-    figure), then compiles each loaded module's source whose cached bytecode is missing
-    or older; a folder that cannot be written is passed over. Returns how many it wrote.
+    True once per install (the cache has no kernels yet); False when they are cached,
+    and False with no writable cache, where each process compiles anyway (a worker too).
+    """
+    from leadsim.engine import kernels
+
+    return kernels._CACHE_DIR is not None and not kernels.cache_ready()
+
+
+def compile_bytecode() -> int:
+    """Write the missing or stale bytecode of the modules this process has loaded.
+
+    Compiles each loaded module's source whose cached bytecode is missing or older (a
+    folder that cannot be written is passed over); ``leadsim warm-up`` first imports
+    what ``leadsim run --out`` uses. Returns how many it wrote.
     """
     import importlib.util
     import os
     import py_compile
-
-    import matplotlib.figure  # noqa: F401 - what --out imports
-    import pandas  # noqa: F401
-    import pyarrow  # noqa: F401
-
-    import leadsim.engine.tables  # noqa: F401
 
     written = 0
     for module in list(sys.modules.values()):

@@ -32,6 +32,7 @@ from leadsim.analysis.tables import (
     series_bands,
     status_table,
 )
+from leadsim.notebook import forget
 
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -70,6 +71,7 @@ def write_report(out: str | Path, report_dir: str | Path | None = None) -> Path:
 
 def _save(figure: Figure, path: Path) -> str:
     figure.savefig(path, dpi=110)
+    forget(figure)  # a report's figure goes to its file, not into the notebook's cell
     return f"![{path.stem}]({path.name})"
 
 

@@ -344,7 +344,7 @@ class Session:
         while not cancel.is_set():
             # every week due by now: one, or more after a frame that was slow to go out
             stepped, most = 0, 1 + math.ceil(CATCH_UP_SECONDS * self.speed)
-            while stepped < most and self._advance():
+            while stepped < most and not cancel.is_set() and self._advance():
                 stepped += 1
                 due = max(due + 1.0 / self.speed, time.monotonic() - CATCH_UP_SECONDS)
                 if due > time.monotonic():

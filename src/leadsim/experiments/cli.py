@@ -162,10 +162,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
     else:
         check_design_size(load_experiment(args.experiment), max_runs)  # mistakes first
-        from leadsim.engine import kernels
-        from leadsim.warmup import warm_up
+        from leadsim.warmup import compile_now, warm_up
 
-        if not kernels.cache_ready():  # compile here once, where it shows, not in each worker
+        if compile_now():  # compile here once, where it shows, not in each worker
             warm_up()
         summary = run_sweep(
             args.experiment, args.out, workers=args.workers, max_runs=max_runs, **options

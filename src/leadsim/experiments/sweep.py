@@ -436,15 +436,10 @@ def _lost(task: tuple[BatchRecipe, ...], error: BaseException) -> SweepError:
     )
 
 
-def in_notebook() -> bool:
-    """This process is a Jupyter kernel (IPython with a kernel attached)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return getattr(shell, "kernel", None) is not None
-
-
 @contextlib.contextmanager
 def _progress(total: int, initial: int, enabled: bool | None) -> Iterator[Any]:
+    from leadsim.notebook import in_notebook
+
     notebook = in_notebook()
     if enabled is None:
         enabled = notebook or sys.stderr.isatty()

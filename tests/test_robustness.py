@@ -359,3 +359,23 @@ def test_no_command_shows_a_traceback_for_any_of_these_inputs(tmp_path, capsys):
     for command in ("params", "scenarios"):
         code, out, err = cli(capsys, command)
         assert code == 0 and err == "" and "Traceback" not in out
+
+
+def test_an_experiment_names_its_runs_with_a_usable_name(tmp_path, capsys):
+    """A file called 'my exp.toml' runs (its name made usable); name = "a b.c" is refused."""
+    body = 'scenario = "abdication"\nreplicates = 2\nhorizon = 8\nseed = 3\n'
+    body += "[factors]\ncontainment = [0.3, 0.5]\n"
+    spaced = tmp_path / "my exp.toml"
+    spaced.write_text(body)
+    code, out, err = cli(capsys, "sweep", str(spaced), "--out", str(tmp_path / "out"))
+    assert code == 0 and "4 ok" in out, err  # every run valid, none 'invalid'
+    named = tmp_path / "named.toml"
+    named.write_text('name = "a b.c"\n' + body)
+    code, _, err = cli(capsys, "sweep", str(named), "--dry-run")
+    assert code == 2 and err.count("\n") == 1
+    assert "name: 'a b.c' is not a usable name; allowed: letters, digits, _ and -" in err
+
+
+def test_a_missing_experiment_in_another_folder_is_not_the_shipped_one(tmp_path, capsys):
+    code, _, err = cli(capsys, "sweep", str(tmp_path / "policy_comparison.toml"), "--dry-run")
+    assert code == 2 and "file not found" in err

@@ -73,7 +73,7 @@ MAX_SEED = 2**63 - 1
 MAX_NAME_CHARS = 100  # a name becomes a file stem (<name>_metrics.parquet): well within 255 bytes
 MAX_TITLE_CHARS = 200  # a title is one line of a listing and a figure's heading
 MAX_FILE_BYTES = 1024 * 1024  # a scenario or experiment file is a page or two of text
-_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _TOML_LOCATION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -421,7 +421,7 @@ def _text_list(source: str, where: str, value: Any) -> tuple[str, ...]:
     )
 
 
-def _default_name(source: str) -> str:
+def default_name(source: str) -> str:
     """A usable scenario name from the file stem (``<upload>`` becomes ``upload``).
 
     Cut to :data:`MAX_NAME_CHARS`: the name becomes the stem of the files ``run`` writes.
@@ -435,7 +435,7 @@ def _check_name(source: str, name: str) -> str:
     allowed = f"letters, digits, _ and - (at most {MAX_NAME_CHARS} characters)"
     if len(name) > MAX_NAME_CHARS:
         raise _fail(source, "name", f"{len(name):,} characters is too long", allowed)
-    if not _NAME_PATTERN.fullmatch(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise _fail(source, "name", f"{show(name)} is not a usable name", allowed)
     return name
 
@@ -641,7 +641,7 @@ def parse_scenario(data: Mapping[str, Any], source: str) -> Scenario:
     if "name" in data:
         name = _check_name(source, _text(source, "name", data["name"]))
     else:
-        name = _default_name(source)
+        name = default_name(source)
     title = _check_title(source, " ".join(_text(source, "title", data.get("title", "")).split()))
     narrative = _paragraphs(_text(source, "narrative", data.get("narrative", "")))
     notice = _text_list(source, "things_to_notice", data.get("things_to_notice", []))

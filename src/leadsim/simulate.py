@@ -21,6 +21,8 @@ class RunResult:
     ``summary``'s ``time_to_reversion`` is ``<NA>`` where an organisation did not revert
     (a nullable ``Int64`` column, as in sweeps). Both tables are built (with pandas) when
     first read: a caller that needs only :meth:`organisations` never imports pandas.
+    They are read from ``engine``, the run's engine, as :func:`simulate` left it: step
+    it further and the result no longer describes the run.
     """
 
     def __init__(self, scenario: Scenario, engine: Engine, events: list[tuple[int, int, str]]):
@@ -43,6 +45,7 @@ class RunResult:
 
         return summary_frame(self.engine)
 
+    @functools.cache  # noqa: B019 - one result, kept as long as the result is
     def organisations(self) -> list[dict[str, Any]]:
         """The summary as plain Python values, one dict per organisation (None: missing)."""
         summaries = summaries_of(self.engine)

@@ -265,6 +265,9 @@ different, worst = [], 0.0
 def compare(name, a, b):
     global worst
     if a.dtype.kind == "f":
+        if not np.array_equal(np.isnan(a), np.isnan(b)):  # a NaN on one side only
+            different.append(name)
+        a, b = np.nan_to_num(a), np.nan_to_num(b)
         scale = np.maximum(np.abs(a), np.finfo(float).tiny)
         worst = max(worst, float(np.max(np.abs(a - b) / scale, initial=0.0)))
     elif not np.array_equal(a, b):

@@ -23,9 +23,11 @@ from leadsim.config import (
     MAX_NAME_CHARS,
     MAX_ORGANISATIONS,
     MAX_TITLE_CHARS,
+    NAME_PATTERN,
     ScenarioError,
     TomlError,
     decode_text,
+    default_name,
     find_scenario,
     read_file_bytes,
     toml_loads,
@@ -239,6 +241,8 @@ def _shipped_experiment(path: Path) -> Path:
             return path
     except (OSError, ValueError):  # a name too long to look up: read_file_bytes says so
         return path
+    if path.parent not in (Path(), Path("experiments")):  # another folder: that file only
+        return path
     shipped = EXPERIMENT_DIR / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
     return shipped if shipped.is_file() else path
 
@@ -326,7 +330,7 @@ class _Reader:
         extensions = self.extensions(engine)
         experiment = Experiment(
             path=self.path,
-            name=self.capped(data, "name", self.path.stem, MAX_NAME_CHARS),
+            name=self.name(data),
             title=self.capped(data, "title", self.path.stem.replace("_", " "), MAX_TITLE_CHARS),
             description=self.text(data, "description", ""),
             sha256=self.sha256,
@@ -582,6 +586,22 @@ class _Reader:
         value = data.get(key, default)
         if not isinstance(value, str):
             raise self.fail(where or key, f"expected text, got {show(value)}")
+        return value
+
+    def name(self, data: Mapping[str, Any]) -> str:
+        """The experiment's name, as a scenario's: it names every run's scenario.
+
+        From the file's name when not given, made usable (``my exp.toml``: ``my_exp``).
+        """
+        if "name" not in data:
+            return default_name(str(self.path))
+        value = self.capped(data, "name", "", MAX_NAME_CHARS)
+        if not NAME_PATTERN.fullmatch(value):
+            raise self.fail(
+                "name",
+                f"{show(value)} is not a usable name; allowed: letters, digits, _ and - "
+                f"(at most {MAX_NAME_CHARS} characters)",
+            )
         return value
 
     def capped(self, data: Mapping[str, Any], key: str, default: str, limit: int) -> str:

@@ -130,15 +130,22 @@ class ParamTable:
 class Engine:
     """Simulates a batch of runs; ``step()`` advances every organisation one week."""
 
+    def __new__(cls, runs: Sequence[RunSpec] = (), *args: Any, device: str = "cpu", **kwargs: Any):
+        """``device="gpu"`` makes the GPU's engine (:class:`leadsim.engine.gpu.DeviceEngine`)."""
+        if cls is Engine and device == "gpu":
+            from leadsim.engine import gpu  # only here: importing leadsim never loads CUDA
+
+            cls = gpu.DeviceEngine
+        return super().__new__(cls)
+
     def __init__(
         self, runs: Sequence[RunSpec], extensions: Sequence[object] = (), *, device: str = "cpu"
     ) -> None:
         """Build the organisations of ``runs`` at week 0.
 
-        ``device="gpu"`` runs each phase's kernel on a CUDA GPU (or numba's CUDA
-        simulator, ``NUMBA_ENABLE_CUDASIM=1``) through :mod:`leadsim.engine.gpu`: the
-        same loop bodies, on the engine's host arrays, copied to the device and back at
-        each launch (correct, not yet fast: the device-resident engine is to come).
+        ``device="gpu"`` builds the same organisations, then keeps their state on a CUDA
+        GPU (or numba's CUDA simulator, ``NUMBA_ENABLE_CUDASIM=1``) and runs every
+        phase there: :class:`leadsim.engine.gpu.DeviceEngine`, the same loop bodies.
         """
         self.runs = list(runs)
         self.extensions = list(extensions)  # see leadsim.engine.extensions
@@ -149,11 +156,6 @@ class Engine:
         self.device = device
         self.t = 0
         self._init_layout()
-        self._gpu = None  # the GPU's launchers, for device="gpu"
-        if device == "gpu":
-            from leadsim.engine import gpu  # only here: importing leadsim never loads CUDA
-
-            self._gpu = gpu.host_kernels(self.org_start, self.org_size)
         self._init_staff()
         self._init_network()
         self._init_leaders()
@@ -170,8 +172,16 @@ class Engine:
 
     @property
     def _kernels(self) -> Any:
-        """The phase kernels this engine runs: :mod:`~leadsim.engine.kernels`, or the GPU's."""
-        return kernels if self._gpu is None else self._gpu
+        """The phase kernels this engine runs (the GPU's engine runs its own launchers)."""
+        return kernels
+
+    def _fresh(self, name: str, shape: int | tuple[int, ...], dtype: Any = np.float64) -> Any:
+        """An array for this week's ``name`` (uninitialised; the phase writes every entry).
+
+        A new one each week on the CPU: last week's stays as extensions and callers saw
+        it. The GPU's engine reuses two buffers by turns instead.
+        """
+        return np.empty(shape, dtype=dtype)
 
     def _init_layout(self) -> None:
         org_params, org_run, org_local = [], [], []
@@ -191,6 +201,9 @@ class Engine:
         self.run_of_staff = self.org_run.astype(np.int32)[self.org]
         run_first_org = np.searchsorted(self.org_run, np.arange(len(self.runs)))
         self._run_start = self.org_start[run_first_org]
+        # each run's organisations are contiguous: its first, and how many
+        self.run_first_org = run_first_org.astype(np.int64)
+        self.run_orgs = np.array([run.organisations for run in self.runs], dtype=np.int64)
         self.keys = agent_keys(self.local_index)
         self.org_keys = agent_keys(self.org_local)
         self.seeds = np.array([run.seed for run in self.runs], dtype=np.uint64)
@@ -312,6 +325,8 @@ class Engine:
             for run, local in zip(self.org_run, self.org_local, strict=True)
         ]
         self.adjacency = batch_adjacency(self.p.per_org, seeds, self.org_start, self.n_staff)
+        # the kernels read the network's two arrays (the GPU's engine keeps them on the device)
+        self.indptr, self.indices = self.adjacency.indptr, self.adjacency.indices
 
     def _init_leaders(self) -> None:
         m = self.n_org
@@ -541,38 +556,33 @@ class Engine:
             self.step()
 
     def _meet_learning_group(self) -> None:
-        p = self.p
-        self.support = np.zeros(self.n_org)
-        self.attended = np.zeros(self.n_org, dtype=bool)
-        if not self.in_group.any():
-            return
-        interval = p.meeting_interval
-        meeting = self.in_group & ((self.t % np.asarray(interval, dtype=np.int64)) == 0)
-        if not meeting.any():
-            return
-        attends = meeting & rules.attends_meeting(
-            self.leader_anxiety, p.busy_absence, self._draw_org(Purpose.ATTEND)
-        )
-        cohesion = self.cohesion[self.org_run]  # before this meeting's update
-        self.support = rules.group_support(attends, p.group_quality, cohesion)
-        self.containment = np.where(
-            attends,
-            rules.learn_containment(self.containment, self.support, p.containment_learning),
+        """Step 3: heads in the group meet, are held, learn containment; the group's cohesion."""
+        self.support = self._fresh("support", self.n_org)
+        self.attended = self._fresh("attended", self.n_org, bool)
+        interval, *rest = self.p.orgs(kernels.MEET_PARAMETERS)
+        self._kernels.meet(
+            self.t,
+            self._step_bases(),
+            self.org_run,
+            self.org_keys,
+            self.in_group,
+            self.leader_anxiety,
+            self.cohesion,
             self.containment,
+            self.support,
+            self.attended,
+            interval,
+            *rest,
         )
-        self.attended = attends
-        n_runs = len(self.runs)
-        members = np.bincount(self.org_run, weights=meeting, minlength=n_runs)
-        present = np.bincount(self.org_run, weights=attends, minlength=n_runs)
-        met = members > 0
-        share = np.divide(present, members, out=np.zeros(n_runs), where=met)
-        rate = (
-            p.cohesion_rate
-            if np.isscalar(p.cohesion_rate)
-            else _first_per_run(p.cohesion_rate, self.org_run, n_runs)
-        )
-        self.cohesion = np.where(
-            met, rules.update_cohesion(self.cohesion, share, rate), self.cohesion
+        self._kernels.update_cohesion(
+            self.t,
+            self.run_first_org,
+            self.run_orgs,
+            self.in_group,
+            self.attended,
+            self.cohesion,
+            interval,
+            self.p.org("cohesion_rate"),
         )
 
     def _lead(self) -> None:
@@ -595,9 +605,9 @@ class Engine:
         )
 
     def _offer_and_take_up(self) -> tuple[np.ndarray, np.ndarray]:
-        p, adjacency = self.p, self.adjacency
-        offered = np.empty(self.n_staff, dtype=bool)
-        leading = np.empty(self.n_staff, dtype=bool)
+        p = self.p
+        offered = self._fresh("offered", self.n_staff, bool)
+        leading = self._fresh("leading", self.n_staff, bool)
         self._kernels.offer_and_take_up(
             self._step_bases(),
             self.org_run,
@@ -605,7 +615,7 @@ class Engine:
             self.org_size,
             self.keys,
             self.role,
-            adjacency.indptr,
+            self.indptr,
             self.distribution,
             self._access(),
             self._neighbours_led(),
@@ -627,25 +637,25 @@ class Engine:
         ``self.leading`` has been replaced since (by an extension, say).
         """
         if self._counted_leading is not self.leading:
-            adjacency = self.adjacency
             self._kernels.count_led_neighbours(
-                adjacency.indptr, adjacency.indices, self.leading, self.neighbours_led
+                self.indptr, self.indices, self.leading, self.neighbours_led
             )
             self._counted_leading = self.leading
         return self.neighbours_led
 
     def _outcomes(self, leading: np.ndarray):
-        p, adjacency, n = self.p, self.adjacency, self.n_staff
-        succeeded, failed = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-        in_conflict, unresolved = np.empty(n, dtype=bool), np.empty(n, dtype=bool)
-        collisions = np.empty(n)
+        p, n = self.p, self.n_staff
+        succeeded, failed = self._fresh("succeeded", n, bool), self._fresh("failed", n, bool)
+        in_conflict = self._fresh("in_conflict", n, bool)
+        unresolved = self._fresh("unresolved", n, bool)
+        collisions = self._fresh("collisions", n)
         self._kernels.outcomes(
             self._step_bases(),
             self.run_of_staff,
             self.keys,
             self.org,
-            adjacency.indptr,
-            adjacency.indices,
+            self.indptr,
+            self.indices,
             leading,
             self.expertise,
             self.peer_trust,
@@ -660,19 +670,24 @@ class Engine:
         )
         return succeeded, failed, collisions, in_conflict, unresolved
 
+    def _plans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which heads plan in cycles, and which adapt (rebuilt when parameters change)."""
+        if self._cycles_version != self.p.version:  # policy and approach change only with p
+            adaptive = self.policy == "adaptive"
+            self._plan_flags = ((self.approach == "cycles") & ~adaptive, adaptive)
+            self._cycles_version = self.p.version
+        return self._plan_flags
+
     def _reflecting(self) -> np.ndarray:
         """Reflection weeks this step, per organisation (cycles approach, or a live reflection)."""
         p = self.p
-        if self._cycles_version != p.version:  # policy and approach change only with p
-            self._in_cycles = (self.approach == "cycles") & (self.policy != "adaptive")
-            self._cycles_version = p.version
-        reflecting = np.empty(self.n_org, dtype=bool)
+        reflecting = self._fresh("reflecting", self.n_org, bool)
         self._kernels.reflection_weeks(
             self.t,
             self.cycle_origin,
             p.org("cycle_length"),
             p.org("reflection_weeks"),
-            self._in_cycles,
+            self._plans()[0],
             self.reflect_now,
             reflecting,
         )
@@ -681,13 +696,13 @@ class Engine:
     def _update_staff(
         self, offered, leading, succeeded, failed, collisions, in_conflict, unresolved, reflecting
     ) -> None:
-        p, adjacency = self.p, self.adjacency
-        anxiety_next = np.empty(self.n_staff)
+        p = self.p
+        anxiety_next = self._fresh("anxiety", self.n_staff)
         self._kernels.update_staff(
             self.org_start,
             self.org_size,
-            adjacency.indptr,
-            adjacency.indices,
+            self.indptr,
+            self.indices,
             leading,
             succeeded,
             failed,
@@ -724,9 +739,9 @@ class Engine:
 
     def _reflect_and_replan(self, reflecting) -> None:
         p = self.p
-        mean_anxiety = np.empty(self.n_org)
-        cycle_end = np.empty(self.n_org, dtype=bool)
-        any_end = self._kernels.close_cycle_week(
+        mean_anxiety = self._fresh("mean_anxiety", self.n_org)
+        cycle_end = self._fresh("cycle_end", self.n_org, bool)
+        self._kernels.close_cycle_week(
             self.t,
             self.cycle_origin,
             p.org("cycle_length"),
@@ -740,29 +755,18 @@ class Engine:
             mean_anxiety,
             cycle_end,
         )
-        self.reflect_now[:] = False
-        if not any_end:
-            return
-        adaptive = self.policy == "adaptive"
-        cycles = (self.approach == "cycles") & ~adaptive
-        stepped = rules.replan_target(
-            self.target, mean_anxiety, p.tolerance_low, p.tolerance_high, p.step_up,
-            self.target_floor, self.final_target,
-        )  # fmt: skip
-        rate = np.divide(
-            self.cycle_successes,
+        self._kernels.replan(
+            cycle_end,
+            *self._plans(),
+            mean_anxiety,
             self.cycle_acts,
-            out=np.zeros(self.n_org),
-            where=self.cycle_acts > 0,
+            self.cycle_successes,
+            self.target,
+            self.target_floor,
+            self.final_target,
+            self.reflect_now,
+            *p.orgs(kernels.REPLAN_PARAMETERS),
         )
-        adapted = rules.replan_adaptive(
-            self.target, rate, self.cycle_acts, mean_anxiety, p.adaptive_success,
-            p.tolerance_low, p.tolerance_high, p.step_up, self.target_floor, self.final_target,
-        )  # fmt: skip
-        self.target = np.where(cycle_end & cycles, stepped, self.target)
-        self.target = np.where(cycle_end & adaptive, adapted, self.target)
-        self.cycle_acts[cycle_end] = 0.0
-        self.cycle_successes[cycle_end] = 0.0
 
     def _window(self) -> tuple[np.ndarray, np.ndarray]:
         """Each organisation's density window in weeks, and its bit mask over ``history``."""
@@ -773,8 +777,16 @@ class Engine:
             self._window_version = self.p.version
         return self._window_pair
 
+    def _record_row(self) -> np.ndarray:
+        """Where this week's metrics go: a new row, kept as the week's record."""
+        return np.empty((len(METRICS), self.n_org))
+
+    def _keep_record(self, row: np.ndarray) -> None:
+        values = dict(zip(METRICS, row, strict=True))
+        self.records.append(StepRecord(step=self.t, values=values, table=row))
+
     def _observe(self) -> None:
-        row = np.empty((len(METRICS), self.n_org))
+        row = self._record_row()
         self._kernels.observe(
             self.org_size,
             self._tally,
@@ -795,8 +807,7 @@ class Engine:
             self.reversion_pressure,
             row,
         )
-        values = dict(zip(METRICS, row, strict=True))
-        self.records.append(StepRecord(step=self.t, values=values, table=row))
+        self._keep_record(row)
 
 
 def _overrides(extension: object, phase: str) -> bool:

@@ -13,10 +13,12 @@ sums are the same sums; one thread per person where each writes only its own ent
 (a collision also marks the neighbour met as in conflict: every writer writes True).
 A phase that the CPU runs as several passes over the staff is several launches here.
 
-Each launcher takes the arguments of its CPU kernel, in the same order (two take
-something else: :func:`offer_and_take_up` may be given its scratch list, and
-:func:`tally_staff` takes ``org_start, org_size`` where the CPU's takes ``org``), as
-numpy arrays (numba copies them to the device and back) or as device arrays.
+Each launcher takes the arguments of its CPU kernel, in the same order
+(:func:`offer_and_take_up` may also be given its scratch list), as device arrays or
+as numpy arrays (numba then copies them to the device and back: for tests).
+:class:`DeviceEngine` keeps the engine's state on the device and launches these.
+The CPU's two kernels that only extensions need (counting social proof again, tallying
+staff again) have no launcher: extensions run on the CPU engine only.
 
 Only this module imports ``numba.cuda``: ``import leadsim`` never does. Without a CUDA
 GPU, :func:`require` (called by every launcher) says so in one line; with
@@ -33,6 +35,8 @@ import numpy as np
 from numba import config, cuda
 
 from leadsim.engine import kernels as k
+from leadsim.engine.core import Engine
+from leadsim.engine.metrics import METRICS, StepRecord
 
 SIMULATED = bool(config.ENABLE_CUDASIM)
 # Threads per block: the simulator runs each thread as a Python thread, so fewer there.
@@ -97,6 +101,28 @@ def _lead(
 
 
 @cuda.jit
+def _meet(
+    step, bases, org_run, org_keys, in_group, leader_anxiety, cohesion, containment, support,
+    attended, interval, busy, quality, learning,
+):  # fmt: skip
+    o = cuda.grid(1)
+    if o < org_run.size:
+        k._meet_one(
+            o, step, bases, org_run, org_keys, in_group, leader_anxiety, cohesion, containment,
+            support, attended, interval, busy, quality, learning,
+        )  # fmt: skip
+
+
+@cuda.jit
+def _update_cohesion(step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate):  # fmt: skip
+    r = cuda.grid(1)
+    if r < cohesion.size:
+        k._cohesion_one(
+            r, step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate
+        )
+
+
+@cuda.jit
 def _offer_and_take_up(
     bases, org_run, org_start, org_size, keys, role, indptr, distribution, access,
     neighbours_led, authority, trust, anxiety, dependency, threshold, offered, leading,
@@ -138,13 +164,6 @@ def _resolve(bases, run, keys, peer_trust, in_conflict, unresolved):
     i = cuda.grid(1)
     if i < in_conflict.size:
         k._resolve_one(i, bases, run, keys, peer_trust, in_conflict, unresolved)
-
-
-@cuda.jit
-def _count_led(indptr, indices, leading, neighbours_led):
-    i = cuda.grid(1)
-    if i < indptr.size - 1:
-        k._count_led_one(i, indptr, indices, leading, neighbours_led)
 
 
 @cuda.jit
@@ -190,20 +209,6 @@ def _update_staff(
 
 
 @cuda.jit
-def _tally_staff(
-    org_start, org_size, offered, leading, succeeded, failed, collisions, unresolved, anxiety,
-    trust, peer_trust, dependency, authority, history, window_mask, tally, hist,
-):  # fmt: skip
-    o = cuda.grid(1)
-    if o < org_start.size:
-        k._tally_staff_one(
-            o, org_start, org_size, offered, leading, succeeded, failed, collisions, unresolved,
-            anxiety, trust, peer_trust, dependency, authority, history, window_mask, tally,
-            hist,
-        )  # fmt: skip
-
-
-@cuda.jit
 def _reflection_weeks(step, cycle_origin, cycle_length, reflection_weeks, in_cycles, reflect_now, out):  # fmt: skip
     o = cuda.grid(1)
     if o < out.size:
@@ -222,6 +227,21 @@ def _close_cycle_week(
         k._close_cycle_week_one(
             o, step, cycle_origin, cycle_length, clarity_gain, reflecting, role_clarity,
             org_size, tally, cycle_acts, cycle_successes, mean_anxiety, cycle_end,
+        )  # fmt: skip
+
+
+@cuda.jit
+def _replan(
+    cycle_end, in_cycles, adaptive, mean_anxiety, cycle_acts, cycle_successes, target,
+    target_floor, final_target, reflect_now, tolerance_low, tolerance_high, step_up,
+    success_needed,
+):  # fmt: skip
+    o = cuda.grid(1)
+    if o < cycle_end.size:
+        k._replan_one(
+            o, cycle_end, in_cycles, adaptive, mean_anxiety, cycle_acts, cycle_successes,
+            target, target_floor, final_target, reflect_now, tolerance_low, tolerance_high,
+            step_up, success_needed,
         )  # fmt: skip
 
 
@@ -253,6 +273,18 @@ def lead(*arrays) -> None:
     _lead[_grid(len(arrays[0]))](*arrays)
 
 
+def meet(step, bases, org_run, *rest) -> None:
+    """As :func:`leadsim.engine.kernels.meet`: one thread per organisation."""
+    _meet[_grid(len(org_run))](step, bases, org_run, *rest)
+
+
+def update_cohesion(step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate) -> None:  # fmt: skip
+    """As :func:`leadsim.engine.kernels.update_cohesion`: one thread per run."""
+    _update_cohesion[_grid(len(cohesion))](
+        step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate
+    )
+
+
 def offer_and_take_up(*arrays, listed=None) -> None:
     """As :func:`leadsim.engine.kernels.offer_and_take_up`: one thread per organisation.
 
@@ -282,11 +314,6 @@ def outcomes(
     _resolve[grid](bases, run, keys, peer_trust, in_conflict, unresolved)
 
 
-def count_led_neighbours(indptr, indices, leading, neighbours_led) -> None:
-    """As :func:`leadsim.engine.kernels.count_led_neighbours`: one thread per person."""
-    _count_led[_grid(len(indptr) - 1)](indptr, indices, leading, neighbours_led)
-
-
 def update_staff(org_start, org_size, indptr, indices, leading, *rest) -> None:
     """As :func:`leadsim.engine.kernels.update_staff` (same arguments).
 
@@ -300,14 +327,6 @@ def update_staff(org_start, org_size, indptr, indices, leading, *rest) -> None:
     _update_staff[_grid(len(org_start))](org_start, org_size, leading, *rest)
 
 
-def tally_staff(org_start, org_size, *rest) -> None:
-    """As :func:`leadsim.engine.kernels.tally_staff`, with ``org_start, org_size`` for ``org``.
-
-    One thread per organisation, adding its staff in index order (the CPU's order).
-    """
-    _tally_staff[_grid(len(org_start))](org_start, org_size, *rest)
-
-
 def reflection_weeks(step, cycle_origin, cycle_length, reflection_weeks, in_cycles, reflect_now, out) -> None:  # fmt: skip
     """As :func:`leadsim.engine.kernels.reflection_weeks`: one thread per organisation."""
     _reflection_weeks[_grid(len(out))](
@@ -315,11 +334,18 @@ def reflection_weeks(step, cycle_origin, cycle_length, reflection_weeks, in_cycl
     )
 
 
-def close_cycle_week(*arrays) -> bool:
-    """As :func:`leadsim.engine.kernels.close_cycle_week`; whether any cycle ends (read back)."""
-    org_size, cycle_end = arrays[6], arrays[11]
-    _close_cycle_week[_grid(len(org_size))](*arrays)
-    return bool(_host(cycle_end).any())
+def close_cycle_week(*arrays) -> None:
+    """As :func:`leadsim.engine.kernels.close_cycle_week`, but returns nothing.
+
+    Whether any cycle ended is not read back (that would wait for the device every
+    week): :func:`replan` looks at each organisation's ``cycle_end`` itself.
+    """
+    _close_cycle_week[_grid(len(arrays[6]))](*arrays)
+
+
+def replan(cycle_end, *rest) -> None:
+    """As :func:`leadsim.engine.kernels.replan`: one thread per organisation."""
+    _replan[_grid(len(cycle_end))](cycle_end, *rest)
 
 
 def observe(*arrays) -> None:
@@ -327,27 +353,201 @@ def observe(*arrays) -> None:
     _observe[_grid(len(arrays[0]))](*arrays)
 
 
-def host_kernels(org_start: np.ndarray, org_size: np.ndarray) -> Any:
-    """The launchers with the CPU kernels' signatures, for an engine's host arrays.
+LAUNCHERS = (
+    "step_bases",
+    "meet",
+    "update_cohesion",
+    "lead",
+    "offer_and_take_up",
+    "outcomes",
+    "update_staff",
+    "reflection_weeks",
+    "close_cycle_week",
+    "replan",
+    "observe",
+)
+# The engine's state that lives on the device: staff, then organisations and runs.
+STAFF_STATE = (
+    "role", "expertise", "authority", "resting_authority", "trust", "peer_trust", "anxiety",
+    "dependency", "threshold", "recently_led", "leading", "neighbours_led", "succeeded",
+    "in_conflict", "unresolved", "history", "indptr", "indices",
+)  # fmt: skip
+# Events change these (on the host, between weeks: see DeviceEngine.apply_event).
+ORG_STATE = (
+    "pressure", "leader_anxiety", "reversion_pressure", "failure_rate", "unresolved_share",
+    "containment", "distribution", "distribution_before", "target", "heroic_identification",
+    "excess", "role_clarity", "final_target", "target_floor", "cycle_origin", "cycle_acts",
+    "cycle_successes", "reflect_now", "leader_acts_window", "in_group", "cohesion",
+)  # fmt: skip
+# Weeks of records kept on the device before they are copied to the host together.
+RECORD_CHUNK = 16
 
-    :class:`~leadsim.engine.core.Engine` (``device="gpu"``) calls these where it calls
-    :mod:`leadsim.engine.kernels`; only :func:`tally_staff` differs, taking the
-    organisations' blocks in place of ``org``.
+
+class DeviceEngine(Engine):
+    """The engine with its state on a CUDA GPU: ``Engine(runs, device="gpu")`` makes one.
+
+    The organisations are built on the host as on the CPU (the same draws, the same
+    networks), then every array the week changes is copied to the device once. Each
+    phase is then a launch of the kernels above, on those device arrays; the
+    parameters and the batch's layout (read-only) are copied once and again only when
+    an event changes parameters. Nothing comes back during a week: the metrics go into
+    a device buffer of :data:`RECORD_CHUNK` weeks, copied to the host when full or when
+    :attr:`records` is read. An event is applied on the host: the organisations' state
+    (:data:`ORG_STATE`, small) is copied back, changed by the CPU engine's own
+    :meth:`~leadsim.engine.core.Engine.apply_event`, and copied out again.
+
+    Extensions (Python hooks on the engine's arrays) run on the CPU engine only.
     """
-    require()
 
-    def tally_staff_of(org, *rest) -> None:
-        tally_staff(org_start, org_size, *rest)
+    def __init__(self, runs, extensions=(), *, device: str = "gpu") -> None:
+        """Build the organisations of ``runs`` on the host and move their state to the GPU."""
+        if list(extensions):
+            raise ValueError(
+                "extensions: they run on the CPU engine only; allowed: device='cpu' with "
+                "extensions, or device='gpu' without"
+            )
+        require()
+        self._records_kept: list[StepRecord] = []
+        super().__init__(runs, (), device="gpu")
+        self._mirrors: dict[int, tuple[np.ndarray, Any]] = {}
+        self._mirrors_version = self.p.version
+        self._buffers: dict[tuple[str, int], Any] = {}
+        for name in (*STAFF_STATE, *ORG_STATE, "_tally", "_hist"):
+            setattr(self, name, cuda.to_device(np.ascontiguousarray(getattr(self, name))))
+        self._counted_leading = self.leading  # counted at week 0: no one led before
+        self._bases = cuda.device_array(self._bases.shape, dtype=np.uint64)
+        self._chunk = cuda.device_array((RECORD_CHUNK, len(METRICS), self.n_org), dtype=np.float64)
+        self._chunk_steps: list[int] = []
+        listed = cuda.device_array(self.n_staff, dtype=np.int64)
+        self._launchers = SimpleNamespace(
+            **{name: self._on_device(globals()[name]) for name in LAUNCHERS}
+        )
+        self._launchers.offer_and_take_up = self._on_device(
+            lambda *arrays: offer_and_take_up(*arrays, listed=listed)
+        )
 
-    return SimpleNamespace(
-        step_bases=step_bases,
-        lead=lead,
-        offer_and_take_up=offer_and_take_up,
-        outcomes=outcomes,
-        count_led_neighbours=count_led_neighbours,
-        update_staff=update_staff,
-        tally_staff=tally_staff_of,
-        reflection_weeks=reflection_weeks,
-        close_cycle_week=close_cycle_week,
-        observe=observe,
+    @property
+    def _kernels(self) -> Any:
+        return self._launchers
+
+    def _on_device(self, launch):
+        """``launch`` with each host (numpy) argument replaced by its copy on the device."""
+
+        def launch_on_device(*args):
+            return launch(*(self._device(a) if isinstance(a, np.ndarray) else a for a in args))
+
+        return launch_on_device
+
+    def _device(self, array: np.ndarray) -> Any:
+        """The device's copy of a read-only host array (parameters, layout), made once.
+
+        Copies are keyed by the array (kept alive with them); all are dropped when an
+        event changes parameters, as the parameter arrays are then rebuilt.
+        """
+        if self._mirrors_version != self.p.version or len(self._mirrors) > 512:
+            self._mirrors.clear()
+            self._mirrors_version = self.p.version
+        kept = self._mirrors.get(id(array))
+        if kept is None or kept[0] is not array:
+            kept = self._mirrors[id(array)] = (array, cuda.to_device(np.ascontiguousarray(array)))
+        return kept[1]
+
+    def _fresh(self, name, shape, dtype=np.float64):
+        """Two device buffers per name, by turns: this week's, and last week's (still read)."""
+        key = (name, self.t % 2)
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            buffer = self._buffers[key] = cuda.device_array(shape, dtype=dtype)
+        return buffer
+
+    def _record_row(self):
+        return self._chunk[len(self._chunk_steps)]
+
+    def _keep_record(self, row) -> None:
+        self._chunk_steps.append(self.t)
+        if len(self._chunk_steps) == self._chunk.shape[0]:
+            self._copy_records()
+
+    def _copy_records(self) -> None:
+        """The weeks waiting in the device buffer, copied to the host as records."""
+        if not self._chunk_steps:
+            return
+        rows = self._chunk[: len(self._chunk_steps)].copy_to_host()
+        for step, row in zip(self._chunk_steps, rows, strict=True):
+            values = dict(zip(METRICS, row, strict=True))
+            self._records_kept.append(StepRecord(step=step, values=values, table=row))
+        self._chunk_steps = []
+
+    @property
+    def records(self) -> list[StepRecord]:
+        """Every week's record so far (those still on the device are copied first)."""
+        self._copy_records()
+        return self._records_kept
+
+    @records.setter
+    def records(self, value: list[StepRecord]) -> None:
+        self._records_kept = value
+
+    def apply_event(self, event, run: int = 0) -> None:
+        """Apply an event now: on the host, to the organisations' state copied back."""
+        for name in ORG_STATE:
+            setattr(self, name, getattr(self, name).copy_to_host())
+        try:
+            super().apply_event(event, run)
+        finally:
+            for name in ORG_STATE:
+                setattr(self, name, cuda.to_device(np.ascontiguousarray(getattr(self, name))))
+
+    def host(self, name: str) -> np.ndarray:
+        """A state array's current values on the host (a copy), by its name."""
+        return _host(getattr(self, name))
+
+
+# --- batches sized to the card and the host ---------------------------------------------------
+
+# Bytes one person costs on the device: the state and this week's and last week's outputs,
+# the network's links (about ten each), layout and scratch (counted from DeviceEngine).
+DEVICE_BYTES_PER_PERSON = 260
+# Per organisation on the device: the records buffer, the head's window, the tally.
+DEVICE_BYTES_PER_ORGANISATION = RECORD_CHUNK * len(METRICS) * 8 + 2_048
+# Per organisation and week on the host: its record (every metric, float64), stacked
+# once more into series for the summaries, and the share of the batch's tables.
+HOST_BYTES_PER_ORGANISATION_WEEK = 2 * len(METRICS) * 8 + 16
+HOST_BYTES_PER_PERSON = 400  # building the organisations: draws, networks, sorting
+MAX_BATCH_RUNS = 250_000  # more in one batch only delays the first results
+USABLE = 0.6  # of the memory free: the rest for CUDA's own, numpy's temporaries, others
+
+
+def batch_size_for(
+    staff: float,
+    organisations: float,
+    horizon: int,
+    sharing: int,
+    device_free: float,
+    host_free: float,
+) -> int:
+    """Runs per batch that ``sharing`` workers can hold at once, on the device and the host.
+
+    A run is ``organisations`` organisations of ``staff`` people, simulated for
+    ``horizon`` weeks; each worker holds one batch at a time. At least 1, at most
+    :data:`MAX_BATCH_RUNS`.
+    """
+    orgs = max(float(organisations), 1.0)
+    people = max(float(staff), 1.0) * orgs
+    device_run = people * DEVICE_BYTES_PER_PERSON + orgs * DEVICE_BYTES_PER_ORGANISATION
+    host_run = (
+        people * HOST_BYTES_PER_PERSON + orgs * (horizon + 1) * HOST_BYTES_PER_ORGANISATION_WEEK
     )
+    share = max(int(sharing), 1)
+    fits = min(USABLE * device_free / (share * device_run), USABLE * host_free / (share * host_run))
+    return int(min(max(fits, 1), MAX_BATCH_RUNS))
+
+
+def batch_runs(staff: float, organisations: float, horizon: int, sharing: int = 1) -> int:
+    """:func:`batch_size_for` this machine: its GPU's free memory and the host's available."""
+    require()
+    import psutil
+
+    device_free = cuda.current_context().get_memory_info()[0]
+    host_free = psutil.virtual_memory().available
+    return batch_size_for(staff, organisations, horizon, sharing, device_free, host_free)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -307,6 +308,83 @@ def lead(
         )  # fmt: skip
 
 
+# --- step 3: the leaders' learning group ---------------------------------------------------
+
+MEET_PARAMETERS = ("meeting_interval", "busy_absence", "group_quality", "containment_learning")
+
+
+@register_jitable(inline="always")
+def _meeting(o, step, in_group, interval):
+    """Whether organisation o's head is called to a meeting of the group this week."""
+    return in_group[o] and step % np.int64(interval[o]) == 0
+
+
+@register_jitable(inline="always")
+def _meet_one(
+    o, step, bases, org_run, org_keys, in_group, leader_anxiety, cohesion, containment,
+    support, attended, interval, busy, quality, learning,
+):  # fmt: skip
+    """Organisation o's head at this week's meeting (if any): one step of :func:`meet`."""
+    attends = False
+    if _meeting(o, step, in_group, interval):
+        u = uniform_one(bases[org_run[o], ATTEND], org_keys[o])
+        attends = rules.attends_meeting(leader_anxiety[o], busy[o], u)
+    # held by the group as it was before this meeting (its cohesion moves after)
+    support[o] = rules.group_support(attends, quality[o], cohesion[org_run[o]])
+    if attends:
+        containment[o] = rules.learn_containment(containment[o], support[o], learning[o])
+    attended[o] = attends
+
+
+@jit(nrt=False)
+def meet(
+    step,
+    bases,
+    org_run,
+    org_keys,
+    in_group,
+    leader_anxiety,
+    cohesion,
+    containment,
+    support,
+    attended,
+    # MEET_PARAMETERS, one value per organisation:
+    interval,
+    busy,
+    quality,
+    learning,
+):
+    """Who attends this week's meeting, the support they get, the containment they learn."""
+    for o in range(org_run.size):
+        _meet_one(
+            o, step, bases, org_run, org_keys, in_group, leader_anxiety, cohesion, containment,
+            support, attended, interval, busy, quality, learning,
+        )  # fmt: skip
+
+
+@register_jitable(inline="always")
+def _cohesion_one(r, step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate):  # fmt: skip
+    """Run r's group after its meeting: one step of :func:`update_cohesion`."""
+    members = 0
+    present = 0
+    first = run_first_org[r]
+    for o in range(first, first + run_orgs[r]):
+        if _meeting(o, step, in_group, interval):
+            members += 1
+            present += attended[o]
+    if members > 0:  # the run's rate is its first organisation's (one group per run)
+        cohesion[r] = rules.update_cohesion(cohesion[r], present / members, rate[first])
+
+
+@jit(nrt=False)
+def update_cohesion(step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate):
+    """Each run's group grows cohesive as its members attend, and frays as they stay away."""
+    for r in range(cohesion.size):
+        _cohesion_one(
+            r, step, run_first_org, run_orgs, in_group, attended, cohesion, interval, rate
+        )
+
+
 # --- step 5: offers and take-up ------------------------------------------------------------
 
 
@@ -443,7 +521,7 @@ def _act_one(
     degree = indptr[i + 1] - indptr[i]
     if degree == 0:
         return
-    pick = np.int64(np.floor(uniform_one(bases[r, MEET], keys[i]) * degree))
+    pick = np.int64(math.floor(uniform_one(bases[r, MEET], keys[i]) * degree))  # CUDA: no np.floor
     j = indices[indptr[i] + pick]
     if not leading[j]:
         return
@@ -912,6 +990,64 @@ def close_cycle_week(
         )  # fmt: skip
         any_end = any_end or cycle_end[o]
     return any_end
+
+
+# --- step 8: replanning at a cycle's end ---------------------------------------------------
+
+REPLAN_PARAMETERS = ("tolerance_low", "tolerance_high", "step_up", "adaptive_success")
+
+
+@register_jitable(inline="always")
+def _replan_one(
+    o, cycle_end, in_cycles, adaptive, mean_anxiety, cycle_acts, cycle_successes, target,
+    target_floor, final_target, reflect_now, tolerance_low, tolerance_high, step_up,
+    success_needed,
+):  # fmt: skip
+    """Organisation o's head replans if its cycle ended: one step of :func:`replan`."""
+    reflect_now[o] = False  # a live reflection lasts the week it was called
+    if not cycle_end[o]:
+        return
+    if in_cycles[o]:
+        target[o] = rules.replan_target(
+            target[o], mean_anxiety[o], tolerance_low[o], tolerance_high[o], step_up[o],
+            target_floor[o], final_target[o],
+        )  # fmt: skip
+    elif adaptive[o]:
+        acts = cycle_acts[o]
+        rate = cycle_successes[o] / acts if acts > 0 else 0.0
+        target[o] = rules.replan_adaptive(
+            target[o], rate, acts, mean_anxiety[o], success_needed[o], tolerance_low[o],
+            tolerance_high[o], step_up[o], target_floor[o], final_target[o],
+        )  # fmt: skip
+    cycle_acts[o] = 0.0
+    cycle_successes[o] = 0.0
+
+
+@jit(nrt=False)
+def replan(
+    cycle_end,
+    in_cycles,
+    adaptive,
+    mean_anxiety,
+    cycle_acts,
+    cycle_successes,
+    target,
+    target_floor,
+    final_target,
+    reflect_now,
+    # REPLAN_PARAMETERS, one value per organisation:
+    tolerance_low,
+    tolerance_high,
+    step_up,
+    success_needed,
+):
+    """Heads whose cycle ended step their target (cycles) or adapt it; live reflections end."""
+    for o in range(cycle_end.size):
+        _replan_one(
+            o, cycle_end, in_cycles, adaptive, mean_anxiety, cycle_acts, cycle_successes,
+            target, target_floor, final_target, reflect_now, tolerance_low, tolerance_high,
+            step_up, success_needed,
+        )  # fmt: skip
 
 
 # --- step 9: observation ------------------------------------------------------------------

@@ -12,10 +12,32 @@ Quotes are from the source texts: seed 000 (the ASERT project's conclusions) and
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import types
+from numba.extending import overload
 from numba.extending import register_jitable as rule
 
 Array = np.ndarray
+
+
+def exp(x: Array) -> Array:
+    """``e^x`` of a number or an array (numpy's ``exp``).
+
+    In compiled code a number's ``e^x`` is ``math.exp``: numba's CUDA target has no
+    ``np.exp`` (and on the CPU the two compile to the same call).
+    """
+    return np.exp(x)
+
+
+@overload(exp)
+def _exp(x):
+    if isinstance(x, types.Number):
+        return lambda x: math.exp(x)
+    return lambda x: np.exp(x)  # an array: the CPU's compiled code only
+
+
 # Written so that a number and an array take the same path: a yes/no counts as 1 or 0
 # in arithmetic (no ``np.where``, which would make compiled code build an array per call).
 
@@ -29,7 +51,7 @@ def clip01(x: Array) -> Array:
 @rule
 def logistic(x: Array, sharpness: float | Array) -> Array:
     """σ(sharpness·x) = 1 / (1 + e^(−sharpness·x)); at infinite sharpness a step (away from 0)."""
-    return 1.0 / (1.0 + np.exp(-sharpness * x))
+    return 1.0 / (1.0 + exp(-sharpness * x))
 
 
 # --- organisation and leader ---------------------------------------------------------
@@ -42,7 +64,7 @@ def decay_pressure(pressure: Array, baseline: Array, decay_weeks: Array) -> Arra
     Seed 004: accountability pressure (public targets, inspection) pushes top leaders
     to hold on to power.
     """
-    return baseline + (pressure - baseline) * np.exp(-1.0 / decay_weeks)
+    return baseline + (pressure - baseline) * exp(-1.0 / decay_weeks)
 
 
 @rule

@@ -3,9 +3,14 @@
 Replicates of one scenario advance together in one batch engine (seeds 0..n-1 offset
 by a fixed base), so the whole file runs in seconds. Each assertion is a stated test
 at a stated level, or a share that the replicates clear with a wide margin.
+
+``LEADSIM_TEST_DEVICE=gpu`` runs every replicate on the GPU engine instead
+(``benchmarks/gpu.py`` does, on a machine with a GPU).
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -18,6 +23,7 @@ from leadsim.engine.core import series_of, summaries_of
 REPLICATES = 30
 BASE_SEED = 20_261_123
 ALPHA = 1e-4  # every test's significance level
+DEVICE = os.environ.get("LEADSIM_TEST_DEVICE", "cpu")
 
 
 def replicate(name: str, replicates: int = REPLICATES, **changes):
@@ -29,7 +35,7 @@ def replicate(name: str, replicates: int = REPLICATES, **changes):
         RunSpec(scenario.params, BASE_SEED + i, scenario.organisations, scenario.events)
         for i in range(replicates)
     ]
-    engine = Engine(runs)
+    engine = Engine(runs, device=DEVICE)
     engine.run(scenario.horizon)
     return summaries_of(engine), series_of(engine)
 

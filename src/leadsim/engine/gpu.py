@@ -36,6 +36,7 @@ from numba import config, cuda
 
 from leadsim.engine import kernels as k
 from leadsim.engine.core import Engine
+from leadsim.engine.gpu_sizing import RECORD_CHUNK
 from leadsim.engine.metrics import METRICS, StepRecord
 
 SIMULATED = bool(config.ENABLE_CUDASIM)
@@ -379,8 +380,6 @@ ORG_STATE = (
     "excess", "role_clarity", "final_target", "target_floor", "cycle_origin", "cycle_acts",
     "cycle_successes", "reflect_now", "leader_acts_window", "in_group", "cohesion",
 )  # fmt: skip
-# Weeks of records kept on the device before they are copied to the host together.
-RECORD_CHUNK = 16
 
 
 class DeviceEngine(Engine):
@@ -503,51 +502,14 @@ class DeviceEngine(Engine):
         return _host(getattr(self, name))
 
 
-# --- batches sized to the card and the host ---------------------------------------------------
-
-# Bytes one person costs on the device: the state and this week's and last week's outputs,
-# the network's links (about ten each), layout and scratch (counted from DeviceEngine).
-DEVICE_BYTES_PER_PERSON = 260
-# Per organisation on the device: the records buffer, the head's window, the tally.
-DEVICE_BYTES_PER_ORGANISATION = RECORD_CHUNK * len(METRICS) * 8 + 2_048
-# Per organisation and week on the host: its record (every metric, float64), stacked
-# once more into series for the summaries, and the share of the batch's tables.
-HOST_BYTES_PER_ORGANISATION_WEEK = 2 * len(METRICS) * 8 + 16
-HOST_BYTES_PER_PERSON = 400  # building the organisations: draws, networks, sorting
-MAX_BATCH_RUNS = 250_000  # more in one batch only delays the first results
-USABLE = 0.6  # of the memory free: the rest for CUDA's own, numpy's temporaries, others
-
-
-def batch_size_for(
-    staff: float,
-    organisations: float,
-    horizon: int,
-    sharing: int,
-    device_free: float,
-    host_free: float,
-) -> int:
-    """Runs per batch that ``sharing`` workers can hold at once, on the device and the host.
-
-    A run is ``organisations`` organisations of ``staff`` people, simulated for
-    ``horizon`` weeks; each worker holds one batch at a time. At least 1, at most
-    :data:`MAX_BATCH_RUNS`.
-    """
-    orgs = max(float(organisations), 1.0)
-    people = max(float(staff), 1.0) * orgs
-    device_run = people * DEVICE_BYTES_PER_PERSON + orgs * DEVICE_BYTES_PER_ORGANISATION
-    host_run = (
-        people * HOST_BYTES_PER_PERSON + orgs * (horizon + 1) * HOST_BYTES_PER_ORGANISATION_WEEK
-    )
-    share = max(int(sharing), 1)
-    fits = min(USABLE * device_free / (share * device_run), USABLE * host_free / (share * host_run))
-    return int(min(max(fits, 1), MAX_BATCH_RUNS))
-
-
 def batch_runs(staff: float, organisations: float, horizon: int, sharing: int = 1) -> int:
     """:func:`batch_size_for` this machine: its GPU's free memory and the host's available."""
     require()
     import psutil
 
+    from leadsim.engine.gpu_sizing import batch_size_for
+
     device_free = cuda.current_context().get_memory_info()[0]
+    cuda.close()  # the coordinator only asked: its context would hold the card's memory
     host_free = psutil.virtual_memory().available
     return batch_size_for(staff, organisations, horizon, sharing, device_free, host_free)

@@ -72,7 +72,19 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="send batches to an existing Dask cluster (tcp://host:8786 or scheduler.json)",
     )
     sweep.add_argument(
-        "--batch-size", type=_count, metavar="N", help="runs per batch (default: the file's)"
+        "--batch-size",
+        type=_count,
+        metavar="N",
+        help="runs per batch (default: the file's; on a GPU, what its memory holds)",
+    )
+    sweep.add_argument(
+        "--device",
+        choices=["cpu", "gpu"],
+        default="cpu",
+        help=(
+            "where the engine runs (default cpu); gpu: a CUDA GPU on each worker "
+            "(pip install 'leadsim[gpu]'; see docs/gpu.md)"
+        ),
     )
     sweep.add_argument(
         "--resume",
@@ -152,7 +164,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise SweepError("--out: missing; give the results folder (only --dry-run goes without)")
     max_runs = DEFAULT_MAX_RUNS if args.max_runs is None else args.max_runs
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    options = {"batch_size": args.batch_size, "resume": args.resume, "progress": progress}
+    options = {
+        "batch_size": args.batch_size,
+        "resume": args.resume,
+        "progress": progress,
+        "device": args.device,
+    }
     if args.scheduler:
         # a mistake in the file, or a design too large, shows before connecting
         check_design_size(load_experiment(args.experiment), max_runs)
@@ -164,7 +181,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         check_design_size(load_experiment(args.experiment), max_runs)  # mistakes first
         from leadsim.warmup import compile_now, warm_up
 
-        if compile_now():  # compile here once, where it shows, not in each worker
+        if args.device == "cpu" and compile_now():  # compile once here, not in each worker
             warm_up()
         summary = run_sweep(
             args.experiment, args.out, workers=args.workers, max_runs=max_runs, **options

@@ -76,6 +76,7 @@ class Batch:
     factor_kinds: tuple[tuple[str, str], ...]
     runs: tuple[RunPlan, ...]
     extensions: tuple[str, ...] = ()
+    device: str = "cpu"  # where the engine runs: "cpu", or "gpu" (leadsim.engine.gpu)
 
     @property
     def run_ids(self) -> list[int]:
@@ -248,7 +249,7 @@ def _run_engine(
     """Simulate ``plans`` together: their rows, and their series in run order (or None)."""
     with np.errstate(all="ignore"):
         extensions = [load_extension(ref) for ref in batch.extensions]
-        engine = Engine([plan.spec for plan in plans], extensions)
+        engine = Engine([plan.spec for plan in plans], extensions, device=batch.device)
         engine.run(batch.horizon)
         traces = series_of(engine)
         summaries = summaries_of(engine)

@@ -92,6 +92,7 @@ def run_sweep(
     in_flight: int | None = None,
     max_runs: int | None = None,
     workers_write: bool | None = None,
+    device: str = "cpu",
 ) -> SweepSummary:
     """Simulate every run of an experiment and record the results in ``out``.
 
@@ -115,6 +116,14 @@ def run_sweep(
         workers_write: Whether workers write their results into ``out`` themselves
             (they need to see the folder) or send them back to be written here.
             ``None``: each worker writes where it sees the folder.
+        device: Where the engine runs: ``"cpu"``, or ``"gpu"`` (a CUDA GPU on each worker;
+            see :mod:`leadsim.engine.gpu`). Local workers then share the card (default:
+            one per core, as on the CPU): building a batch's organisations, summarising
+            and writing its results are the host's work, and while some workers do that
+            others' batches run on the device. The default batch is sized so that every
+            worker's batch fits the card's free memory and the host's at once
+            (:func:`leadsim.engine.gpu.batch_runs`); with an ``executor``, so that one
+            worker's does (give ``batch_size`` where several share a card).
 
     Returns:
         A summary: runs, batches, time and status counts.
@@ -128,12 +137,16 @@ def run_sweep(
     if batch_size is not None:
         experiment = _with_batch_size(experiment, batch_size)
     check_design_size(experiment, DEFAULT_MAX_RUNS if max_runs is None else max_runs)
+    check_device(experiment, device)
     store = SweepStore(out)
     store.prepare()
     if resume and store.exists() and batch_size is None:
         recorded = store.read()["design"]["batch_size"]
         if recorded != experiment.batch_size:
             experiment = _with_batch_size(experiment, recorded)
+    elif device == "gpu" and batch_size is None:
+        experiment = _with_batch_size(experiment, _gpu_batch_size(experiment, executor, workers))
+
     check_references(experiment)  # a run is about to start: resolve what the file names
     plan = plan_sweep(experiment)
     design = design_record(experiment, plan)
@@ -150,7 +163,9 @@ def run_sweep(
         assembled = None
         if todo:
             with _executor(executor, workers, plan, todo) as (pool, n_workers):
-                _run_batches(store, plan, todo, pool, n_workers, in_flight, progress, workers_write)
+                _run_batches(
+                    store, plan, todo, pool, n_workers, in_flight, progress, workers_write, device
+                )
                 assembled = _assemble_remotely(store, plan, pool)
         seconds = time.perf_counter() - started
         store.finish(
@@ -174,6 +189,46 @@ def run_sweep(
         seconds=seconds,
         status_counts=dict(store.manifest["status_counts"]),
         runs_run=runs_todo,
+    )
+
+
+def check_device(experiment: Experiment, device: str) -> None:
+    """One line if the sweep cannot run on ``device`` (before anything is written)."""
+    if device not in ("cpu", "gpu"):
+        raise SweepError(f"--device: {device!r} is not a device; allowed: cpu or gpu")
+    if device == "cpu":
+        return
+    if experiment.model != LEADSIM_MODEL:
+        raise SweepError(
+            f"--device gpu: the experiment's model {experiment.model!r} is Python; "
+            "allowed: the leadsim engine's own model only"
+        )
+    if experiment.extensions:
+        raise SweepError(
+            "--device gpu: the experiment names extensions, which run on the CPU engine only; "
+            "allowed: --device cpu, or no extensions"
+        )
+    from leadsim.engine import gpu  # only now: a CPU sweep never loads CUDA
+
+    try:
+        gpu.require()
+    except RuntimeError as err:
+        raise SweepError(f"--device gpu: {err}") from None
+
+
+def _gpu_batch_size(experiment: Experiment, executor: Executor | None, workers: int | None) -> int:
+    """Runs per batch on a GPU: what the card and the host hold, for the workers sharing them."""
+    from leadsim.engine import gpu
+
+    if executor is not None:
+        sharing = 1
+    else:
+        sharing = available_cores() if workers is None else max(1, workers)
+    return gpu.batch_runs(
+        staff=_typical(experiment, "n_staff"),
+        organisations=_typical(experiment, "organisations"),
+        horizon=experiment.horizon,
+        sharing=sharing,
     )
 
 
@@ -259,13 +314,18 @@ def _run_batches(
     in_flight: int | None,
     progress: bool | None,
     workers_write: bool | None,
+    device: str = "cpu",
 ) -> None:
     """Dispatch the batches to do as tasks and record their receipts as they come back."""
     if isinstance(executor, InProcessExecutor):
         in_flight = 1  # it runs a task as it is submitted: record each before the next
     in_flight = in_flight or 2 * max(workers, 1)
     job = SweepJob(
-        store.manifest["sweep_id"], str(store.root.resolve()), plan.experiment, workers_write
+        store.manifest["sweep_id"],
+        str(store.root.resolve()),
+        plan.experiment,
+        workers_write,
+        device,
     )
     blob = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     tasks = plan.tasks(todo, workers)

@@ -49,6 +49,7 @@ class SweepJob:
     out: str
     experiment: Experiment
     workers_write: bool | None = None  # None: where the worker can see the folder
+    device: str = "cpu"  # where each batch's engine runs (see run_sweep)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ def run_recipe(job: SweepJob, recipe: BatchRecipe, points: dict[int, Any], write
     plans = plan_runs(experiment, recipe_designs(experiment, recipe), points)
     if len(points) > 100_000:  # a design with very many points: start the cache over
         points.clear()
-    result = simulate_batch(batch_of(experiment, recipe.batch_id, plans, factor_kinds(experiment)))
+    batch = batch_of(experiment, recipe.batch_id, plans, factor_kinds(experiment))
+    if job.device != batch.device:
+        batch = replace(batch, device=job.device)
+    result = simulate_batch(batch)
     runs = result.runs
     statuses = runs.drop_duplicates("run_id")["status"].value_counts()
     data = encode_part(runs, recipe.batch_id, recipe.size, job.sweep_id)

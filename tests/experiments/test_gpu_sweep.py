@@ -39,7 +39,7 @@ _BOTH = """
 import json, sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np
-from leadsim.experiments.sweep import run_sweep, runs_table
+from leadsim.experiments.sweep import replay, run_sweep, runs_table
 from leadsim.engine import gpu
 
 built = []
@@ -69,8 +69,17 @@ def main():
         elif not (cpu[column].astype(str) == gpu[column].astype(str)).all():
             different.append(column)
     design = json.loads(open(f"{out}/gpu/manifest.json").read())["design"]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:  # an executor's worker is asked to size the batches
+        elsewhere = run_sweep(file, f"{out}/pool", executor=pool, device="gpu", progress=False)
+    pool_design = json.loads(open(f"{out}/pool/manifest.json").read())["design"]
+    receipts = [json.loads(line) for line in open(f"{out}/gpu/receipts.jsonl")][1:]  # a header
+    again = replay(f"{out}/gpu", 5)
     json.dump({"different": different, "worst": worst, "rows": len(cpu), "built": built,
-               "summaries": summaries, "batch_size": design["batch_size"]}, sys.stdout)
+               "summaries": summaries, "batch_size": design["batch_size"],
+               "devices": [r.get("device", "cpu") for r in receipts],
+               "pool": [elsewhere.status_counts, pool_design["batch_size"]],
+               "replay": [again.identical, again.device, again.tolerance]}, sys.stdout)
 
 if __name__ == "__main__":
     main()
@@ -90,11 +99,26 @@ def test_a_sweep_on_the_gpu_gives_the_cpu_sweeps_results(lab: Path, tmp_path: Pa
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert result["rows"] == 8 and result["summaries"]["gpu"] == {"ok": 8}
-    assert result["built"] == [8]  # the GPU's engine ran them, all in one batch
+    assert result["built"] == [8, 8, 1]  # GPU engines: the sweep, the executor's, the replay
+    assert result["pool"][0] == {"ok": 8} and result["pool"][1] > 8
     assert result["different"] == []  # statuses, run ids, every discrete summary
     assert result["worst"] <= 1e-12  # floats: the last bits of exp (see test_gpu_kernels)
     # sized to the (simulated) card, not the file's batch size (a CPU's): one batch here
     assert result["batch_size"] > 8
+    assert result["devices"] == ["gpu"]  # the receipt says where the batch ran
+    assert result["replay"] == [True, "gpu", 0.0]  # replayed there: bit for bit
+    # where there is no GPU, the GPU's batch is replayed on the CPU, floats nearly equal
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    env["NUMBA_DISABLE_CUDA"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "leadsim", "replay", str(tmp_path / "out" / "gpu"), "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "it ran on a GPU, replayed on this CPU, floats within 1e-09 relative" in done.stdout
 
 
 def test_asking_for_a_gpu_where_there_is_none_is_one_line_and_writes_nothing(
@@ -141,6 +165,8 @@ def test_a_gpu_sweep_refuses_what_only_the_cpu_runs(lab: Path):
     ):
         check_device(experiment, "gpu")
     check_device(experiment, "cpu")  # the CPU runs it
+    plain = load_experiment(write(lab, "plain.toml", SMALL))
+    check_device(plain, "gpu", local=False)  # an executor's workers have the GPU, not this process
     with pytest.raises(SweepError, match=r"^--device: 'tpu' is not a device; allowed: cpu or gpu$"):
         check_device(experiment, "tpu")
 

@@ -47,3 +47,10 @@ def batch_size_for(
     share = max(int(sharing), 1)
     fits = min(USABLE * device_free / (share * device_run), USABLE * host_free / (share * host_run))
     return int(min(max(fits, 1), MAX_BATCH_RUNS))
+
+
+def worker_batch_runs(staff: float, organisations: float, horizon: int, sharing: int) -> int:
+    """:func:`leadsim.engine.gpu.batch_runs` where this runs (a top-level task for workers)."""
+    from leadsim.engine import gpu
+
+    return gpu.batch_runs(staff, organisations, horizon, sharing)

@@ -278,7 +278,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         recorded = "summaries" + (
             " and recorded series" if result.recorded_series is not None else ""
         )
-        print(f"identical to the sweep's record ({recorded}), bit for bit")
+        if result.tolerance:
+            print(
+                f"the same as the sweep's record ({recorded}): it ran on a GPU, replayed on "
+                f"this CPU, floats within {result.tolerance:g} relative, all else exactly"
+            )
+        else:
+            where = " (on a GPU, as the sweep ran it)" if result.device == "gpu" else ""
+            print(f"identical to the sweep's record ({recorded}), bit for bit{where}")
         return 0
     print("DIFFERS from the sweep's record: " + ", ".join(result.differences))
     return 1

@@ -137,7 +137,7 @@ def run_sweep(
     if batch_size is not None:
         experiment = _with_batch_size(experiment, batch_size)
     check_design_size(experiment, DEFAULT_MAX_RUNS if max_runs is None else max_runs)
-    check_device(experiment, device)
+    check_device(experiment, device, local=executor is None)
     store = SweepStore(out)
     store.prepare()
     if resume and store.exists() and batch_size is None:
@@ -192,8 +192,11 @@ def run_sweep(
     )
 
 
-def check_device(experiment: Experiment, device: str) -> None:
-    """One line if the sweep cannot run on ``device`` (before anything is written)."""
+def check_device(experiment: Experiment, device: str, local: bool = True) -> None:
+    """One line if the sweep cannot run on ``device`` (before anything is written).
+
+    ``local``: the batches run here (not on an executor's workers), so a GPU must be here.
+    """
     if device not in ("cpu", "gpu"):
         raise SweepError(f"--device: {device!r} is not a device; allowed: cpu or gpu")
     if device == "cpu":
@@ -208,6 +211,8 @@ def check_device(experiment: Experiment, device: str) -> None:
             "--device gpu: the experiment names extensions, which run on the CPU engine only; "
             "allowed: --device cpu, or no extensions"
         )
+    if not local:
+        return  # the workers' GPUs: a worker is asked when the batches are sized
     from leadsim.engine import gpu  # only now: a CPU sweep never loads CUDA
 
     try:
@@ -217,19 +222,20 @@ def check_device(experiment: Experiment, device: str) -> None:
 
 
 def _gpu_batch_size(experiment: Experiment, executor: Executor | None, workers: int | None) -> int:
-    """Runs per batch on a GPU: what the card and the host hold, for the workers sharing them."""
-    from leadsim.engine import gpu
+    """Runs per batch on a GPU: what the card and the host hold, for the workers sharing them.
 
-    if executor is not None:
-        sharing = 1
-    else:
+    With an executor, one of its workers is asked (it has the GPU; this process may not).
+    """
+    from leadsim.engine.gpu_sizing import worker_batch_runs
+
+    size = (_typical(experiment, "n_staff"), _typical(experiment, "organisations"))
+    if executor is None:
         sharing = available_cores() if workers is None else max(1, workers)
-    return gpu.batch_runs(
-        staff=_typical(experiment, "n_staff"),
-        organisations=_typical(experiment, "organisations"),
-        horizon=experiment.horizon,
-        sharing=sharing,
-    )
+        return worker_batch_runs(*size, experiment.horizon, sharing)
+    try:
+        return executor.submit(worker_batch_runs, *size, experiment.horizon, 1).result()
+    except RuntimeError as err:
+        raise SweepError(f"--device gpu: a worker says: {err}") from None
 
 
 def _save(store: SweepStore) -> None:
@@ -564,10 +570,13 @@ class Replay:
     recorded_series: pd.DataFrame | None
     differences: tuple[str, ...]
     events: tuple[tuple[int, int, str], ...]
+    device: str = "cpu"  # where the replay ran
+    recorded_device: str = "cpu"  # where the sweep ran the run's batch
+    tolerance: float = 0.0  # relative, for floats; 0: bit for bit
 
     @property
     def identical(self) -> bool:
-        """Whether the replay equals the sweep's record, bit for bit."""
+        """Whether the replay equals the sweep's record (bit for bit when ``tolerance`` is 0)."""
         return not self.differences
 
 
@@ -630,7 +639,9 @@ def replay(out: str | Path, run_id: int) -> Replay:
 
         full = replace(full, series_metrics=METRICS)
     check_references(experiment)
-    result = simulate_batch(full)
+    recorded_device = store.records[batch_id].get("device", "cpu")
+    device, tolerance = _replay_device(recorded_device)
+    result = simulate_batch(replace(full, device=device))
     recorded_runs = pd.read_parquet(store.runs_path(batch_id))
     recorded_runs = recorded_runs[recorded_runs["run_id"] == run_id].reset_index(drop=True)
     recorded_series = None
@@ -639,11 +650,11 @@ def replay(out: str | Path, run_id: int) -> Replay:
         recorded_series = recorded_series[recorded_series["run_id"] == run_id].reset_index(
             drop=True
         )
-    differences = _compare(result.runs, recorded_runs, "summary")
+    differences = _compare(result.runs, recorded_runs, "summary", tolerance)
     if recorded_series is not None and result.series is not None:
         kept = result.series[result.series["step"] % experiment.series_every == 0]
         kept = kept[list(recorded_series.columns)].reset_index(drop=True)
-        differences += _compare(kept, recorded_series, "series")
+        differences += _compare(kept, recorded_series, "series", tolerance)
     events = ()
     if plan_.spec is not None:
         events = tuple(
@@ -663,11 +674,36 @@ def replay(out: str | Path, run_id: int) -> Replay:
         recorded_series,
         tuple(differences),
         events,
+        device,
+        recorded_device,
+        tolerance,
     )
 
 
-def _compare(new: pd.DataFrame, old: pd.DataFrame, what: str) -> list[str]:
-    """Columns where two tables differ (values bit for bit, missing values alike)."""
+# A GPU's batch replayed on a CPU: floats may differ in their last bits (CUDA's exp, fused
+# multiply-adds), and a run whose value lies that close to a threshold could go the other
+# way; within this relative tolerance the two count as the same run.
+CPU_FOR_GPU_TOLERANCE = 1e-9
+
+
+def _replay_device(recorded: str) -> tuple[str, float]:
+    """Where to replay a batch that ran on ``recorded``, and the float tolerance that implies."""
+    if recorded != "gpu":
+        return "cpu", 0.0
+    from leadsim.engine import gpu
+
+    try:
+        gpu.require()
+    except RuntimeError:
+        return "cpu", CPU_FOR_GPU_TOLERANCE  # no GPU here: the CPU's engine, nearly equal
+    return "gpu", 0.0  # the same kernels on a GPU: bit for bit
+
+
+def _compare(new: pd.DataFrame, old: pd.DataFrame, what: str, tolerance: float = 0.0) -> list[str]:
+    """Columns where two tables differ (values bit for bit, missing values alike).
+
+    With ``tolerance``, floats may differ by that much relative (other types exactly).
+    """
     if new.shape != old.shape or list(new.columns) != list(old.columns):
         return [f"{what}: shape {new.shape} vs recorded {old.shape}"]
     differences = []
@@ -679,7 +715,11 @@ def _compare(new: pd.DataFrame, old: pd.DataFrame, what: str) -> list[str]:
         same_missing = np.array_equal(a.isna().to_numpy(), b.isna().to_numpy())
         present = ~a.isna().to_numpy()
         values_a, values_b = a.to_numpy()[present], b.to_numpy()[present]
-        if not (same_missing and np.array_equal(values_a, values_b)):
+        if tolerance and a.dtype.kind == "f" and same_missing:
+            same = np.allclose(values_a, values_b, rtol=tolerance, atol=0.0)
+        else:
+            same = np.array_equal(values_a, values_b)
+        if not (same_missing and same):
             differences.append(f"{what}.{column}")
     return differences
 

@@ -70,9 +70,11 @@ class Receipt:
     statuses: dict[str, int]
     data: bytes | None = field(default=None, repr=False)
     series_data: bytes | None = field(default=None, repr=False)
+    device: str = "cpu"  # where the batch's engine ran (a replay runs it there again)
 
     def record(self) -> dict[str, Any]:
-        """The receipt as the sweep's log records it (one JSON line)."""
+        """The receipt as the sweep's log records it (one JSON line; a CPU batch's as before)."""
+        device = {} if self.device == "cpu" else {"device": self.device}
         return {
             "batch": self.batch_id,
             "runs": self.runs,
@@ -82,6 +84,7 @@ class Receipt:
             "series_sha256": self.series_sha256,
             "seconds": round(self.seconds, 4),
             "statuses": self.statuses,
+            **device,
         }
 
 
@@ -143,6 +146,7 @@ def run_recipe(job: SweepJob, recipe: BatchRecipe, points: dict[int, Any], write
         series_sha256=None if series_data is None else hashlib.sha256(series_data).hexdigest(),
         seconds=seconds,
         statuses={str(k): int(v) for k, v in sorted(statuses.items())},
+        device=batch.device,
     )
     if not write:
         return replace(receipt, data=data, series_data=series_data)

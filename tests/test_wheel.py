@@ -25,7 +25,7 @@ def test_the_wheel_carries_every_shipped_scenario_and_experiment(tmp_path):
     )
     (wheel,) = tmp_path.glob("leadsim-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for kind in ("scenarios", "experiments"):
+    for kind in ("scenarios", "experiments", "calibration"):
         shipped = sorted(p.name for p in (ROOT / kind).glob("*.toml"))
         assert shipped
         missing = [n for n in shipped if f"leadsim/shipped/{kind}/{n}" not in names]

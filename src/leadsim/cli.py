@@ -243,7 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     warm.set_defaults(func=cmd_warm_up)
 
-    for module in ("leadsim.experiments.cli", "leadsim.dashboard.cli"):
+    for module in (
+        "leadsim.experiments.cli",
+        "leadsim.dashboard.cli",
+        "leadsim.calibration.cli",
+    ):
         try:
             extension = __import__(module, fromlist=["add_commands"])
         except ModuleNotFoundError as err:

@@ -1,0 +1,167 @@
+"""Calibration recovers a strong parameter, is reproducible from its seed, and resumes exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from leadsim.calibration import run as run_module
+from leadsim.calibration.run import calibrate
+from leadsim.calibration.simulator import simulate_targets
+from leadsim.calibration.targets import CalibrationError, load_calibration
+from leadsim.cli import main
+
+TRUE_PEER_TRUST = 0.3
+TEMPLATE = """
+scenario = "integrated"
+seed = 4
+horizon = 30
+
+[parameters]
+n_staff = 30
+
+[priors.peer_trust_mean]
+distribution = "uniform"
+low = 0.1
+high = 0.9
+
+[truth]
+peer_trust_mean = {truth}
+
+[[targets]]
+name = "peer trust"
+metric = "peer_trust"
+weeks = [0, 12, 24]
+observed = {observed}
+standard_error = 0.02
+
+[[targets]]
+summary = "final_distribution_index"
+observed = {final}
+tolerance = 0.2
+
+[budget]
+population = 200
+keep = 0.5
+simulations = 1600
+generations = 12
+predictive = 50
+"""
+
+
+@pytest.fixture(scope="module")
+def targets_file(tmp_path_factory) -> Path:
+    """A targets file whose observations were simulated at peer_trust_mean = 0.3."""
+    folder = tmp_path_factory.mktemp("targets")
+    path = folder / "one.toml"
+    path.write_text(TEMPLATE.format(truth=TRUE_PEER_TRUST, observed=[0.5] * 3, final=0.5))
+    calibration = load_calibration(path)
+    values = simulate_targets(calibration, np.array([[TRUE_PEER_TRUST]]), np.array([99]))[0, 0]
+    observed = [round(float(v), 4) for v in values[:3]]
+    path.write_text(
+        TEMPLATE.format(truth=TRUE_PEER_TRUST, observed=observed, final=round(float(values[3]), 4))
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(targets_file, tmp_path_factory):
+    return calibrate(targets_file, tmp_path_factory.mktemp("run") / "out", report=False)
+
+
+def test_a_strong_parameter_is_recovered_with_a_narrow_interval(finished):
+    low, high = finished.intervals(0.9)["peer_trust_mean"]
+    assert low <= TRUE_PEER_TRUST <= high
+    assert high - low < 0.5 * 0.8  # narrower than half the prior's range
+    assert finished.manifest["status"] == "complete"
+    assert finished.manifest["simulations"] <= 1600 + 50
+
+
+def test_the_same_file_and_seed_give_the_same_posterior(targets_file, finished, tmp_path):
+    again = calibrate(targets_file, tmp_path / "again", report=False)
+    first = pd.read_parquet(finished.out / "posterior.parquet")
+    second = pd.read_parquet(again.out / "posterior.parquet")
+    pd.testing.assert_frame_equal(first, second)
+    pd.testing.assert_frame_equal(finished.predictive, again.predictive)
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_result(
+    targets_file, finished, tmp_path, monkeypatch
+):
+    original = run_module.run_generation
+    calls = {"n": 0}
+
+    def interrupted(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_generation", interrupted)
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(targets_file, out, report=False)
+    assert len(list((out / "generations").glob("*.parquet"))) == 3
+    monkeypatch.setattr(run_module, "run_generation", original)
+    with pytest.raises(CalibrationError, match="add --resume"):
+        calibrate(targets_file, out, report=False)
+    resumed = calibrate(targets_file, out, resume=True, report=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(finished.out / "posterior.parquet"),
+        pd.read_parquet(resumed.out / "posterior.parquet"),
+    )
+    assert resumed.manifest["simulations"] == finished.manifest["simulations"]
+
+
+def test_the_command_writes_the_posterior_and_report(targets_file, tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["calibrate", str(targets_file), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "peer_trust_mean: 90% [" in printed
+    assert "true 0.3 inside" in printed
+    for name in ("posterior.parquet", "predictive.parquet", "calibration.json", "targets.toml"):
+        assert (out / name).is_file()
+    for name in ("report.md", "marginals.png", "pairs.png", "predictive.png"):
+        assert (out / "report" / name).is_file()
+    report = (out / "report" / "report.md").read_text()
+    assert "peer trust week 12" in report
+    assert main(["calibrate", str(targets_file), "--out", str(out), "--quiet"]) == 2
+    assert "holds a calibration already" in capsys.readouterr().err
+
+
+def test_the_posterior_does_not_depend_on_the_executor_or_batch_size(
+    targets_file, finished, tmp_path
+):
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    small_batches = replace(load_calibration(targets_file), batch_size=30)
+    with ThreadPoolExecutor(2) as executor:
+        other = calibrate(
+            targets_file,
+            tmp_path / "threads",
+            executor=executor,
+            calibration=small_batches,
+            report=False,
+        )
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(finished.out / "posterior.parquet"),
+        pd.read_parquet(other.out / "posterior.parquet"),
+    )
+
+
+def test_batches_go_to_a_dask_cluster_with_the_same_posterior(targets_file, finished, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "dask"
+        args = ["calibrate", str(targets_file), "--out", str(out), "--quiet"]
+        assert main([*args, "--scheduler", cluster.scheduler_address]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(finished.out / "posterior.parquet"),
+        pd.read_parquet(out / "posterior.parquet"),
+    )

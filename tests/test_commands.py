@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from leadsim.cli import main
-from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR
+from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR, shipped_dir
 from leadsim.engine import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,12 @@ def test_no_writable_cache_is_said_in_one_line(tmp_path, monkeypatch):
 
 def test_init_copies_every_shipped_file_and_keeps_edits(tmp_path, capsys):
     assert main(["init", str(tmp_path / "mine")]) == 0
-    for kind, shipped in (("scenarios", SCENARIO_DIR), ("experiments", EXPERIMENT_DIR)):
+    shipped_kinds = (
+        ("scenarios", SCENARIO_DIR),
+        ("experiments", EXPERIMENT_DIR),
+        ("calibration", shipped_dir("calibration")),
+    )
+    for kind, shipped in shipped_kinds:
         names = sorted(p.name for p in shipped.glob("*.toml"))
         assert names and sorted(p.name for p in (tmp_path / "mine" / kind).glob("*.toml")) == names
     edited = tmp_path / "mine" / "scenarios" / "abdication.toml"

@@ -134,15 +134,20 @@ def cmd_warm_up(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    """Copy the shipped scenarios and experiments into a folder, to edit and run."""
+    """Copy the shipped scenarios, experiments and calibration targets into a folder."""
     import shutil
 
-    from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR
+    from leadsim.config import EXPERIMENT_DIR, SCENARIO_DIR, shipped_dir
 
     target = _out_folder(args.folder, "init: folder")
+    shipped = (
+        ("scenarios", SCENARIO_DIR),
+        ("experiments", EXPERIMENT_DIR),
+        ("calibration", shipped_dir("calibration")),
+    )
     copies = [
         (source, target / kind / source.name)
-        for kind, folder in (("scenarios", SCENARIO_DIR), ("experiments", EXPERIMENT_DIR))
+        for kind, folder in shipped
         for source in sorted(folder.glob("*.toml"))
     ]
     there = [str(dest.relative_to(target)) for _, dest in copies if dest.exists()]
@@ -160,10 +165,11 @@ def cmd_init(args: argparse.Namespace) -> int:
             f"init: cannot write in {target} ({err.strerror or err}); allowed: a folder you "
             "can write to"
         ) from None
-    scenarios = sum(dest.parent.name == "scenarios" for _, dest in copies)
+    counts = {kind: sum(dest.parent.name == kind for _, dest in copies) for kind, _ in shipped}
     print(
-        f"wrote {scenarios} scenarios to {target / 'scenarios'} and "
-        f"{len(copies) - scenarios} experiments to {target / 'experiments'}"
+        f"wrote {counts['scenarios']} scenarios to {target / 'scenarios'}, "
+        f"{counts['experiments']} experiments to {target / 'experiments'} and "
+        f"{counts['calibration']} calibration targets to {target / 'calibration'}"
     )
     print(f"next: leadsim run {target / 'scenarios' / 'abdication.toml'}")
     return 0

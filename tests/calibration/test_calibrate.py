@@ -165,3 +165,18 @@ def test_batches_go_to_a_dask_cluster_with_the_same_posterior(targets_file, fini
         pd.read_parquet(finished.out / "posterior.parquet"),
         pd.read_parquet(out / "posterior.parquet"),
     )
+
+
+def test_simulations_caps_the_files_budget(targets_file, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "capped"
+    args = ["calibrate", str(targets_file), "--out", str(out), "--quiet"]
+    assert main([*args, "--simulations", "500"]) == 0
+    manifest = json.loads((out / "calibration.json").read_text())
+    assert 0 < manifest["inference_simulations"] <= 500  # the predictive checks come after
+    assert "simulations spent" in manifest["stop"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # argparse: a whole number from 1
+        main([*args, "--simulations", "0"])
+    assert "--simulations: 0 is not allowed; a whole number from 1" in capsys.readouterr().err

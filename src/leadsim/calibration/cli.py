@@ -54,6 +54,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="continue the interrupted calibration in --out from its last complete generation",
     )
+    calibrate.add_argument(
+        "--simulations",
+        type=_count,
+        metavar="N",
+        help=(
+            "spend at most N runs on inference (default: the file's budget; the predictive "
+            "checks come after); for a quick look"
+        ),
+    )
     calibrate.add_argument("--quiet", action="store_true", help="no line per generation on stderr")
     calibrate.set_defaults(func=cmd_calibrate)
 
@@ -64,6 +73,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from leadsim.calibration.targets import load_calibration
 
     calibration = load_calibration(args.targets)  # a mistake in the file shows first
+    if args.simulations is not None:
+        from dataclasses import replace
+
+        calibration = replace(
+            calibration, simulations=min(calibration.simulations, args.simulations)
+        )
 
     def say(line: str) -> None:
         if not args.quiet:

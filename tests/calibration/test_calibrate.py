@@ -180,3 +180,98 @@ def test_simulations_caps_the_files_budget(targets_file, tmp_path, capsys):
     with pytest.raises(SystemExit):  # argparse: a whole number from 1
         main([*args, "--simulations", "0"])
     assert "--simulations: 0 is not allowed; a whole number from 1" in capsys.readouterr().err
+
+
+_ON_BOTH = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from leadsim.calibration.run import calibrate
+from leadsim.engine import gpu
+
+built = []
+_init = gpu.DeviceEngine.__init__
+def counted(self, runs, *args, **kwargs):
+    built.append(len(runs))
+    _init(self, runs, *args, **kwargs)
+gpu.DeviceEngine.__init__ = counted
+
+file, out = sys.argv[1], sys.argv[2]
+posteriors = {}
+for device in ("cpu", "gpu"):
+    result = calibrate(file, f"{out}/{device}", report=False, device=device)
+    posteriors[device] = result.population.draws.tolist()
+a, b = np.array(posteriors["cpu"]), np.array(posteriors["gpu"])
+json.dump({"same_shape": a.shape == b.shape, "worst": float(np.max(np.abs(a - b))),
+           "built": len(built)}, sys.stdout)
+"""
+
+
+def test_a_calibration_on_the_gpu_gives_the_cpus_posterior(tmp_path):
+    """Under numba's CUDA simulator (as in tests/engine/test_gpu_kernels.py)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    small = TEMPLATE.format(truth=0.3, observed=[0.45, 0.4, 0.35], final=0.5)
+    small = small.replace("horizon = 30", "horizon = 6").replace("n_staff = 30", "n_staff = 8")
+    small = small.replace("weeks = [0, 12, 24]", "weeks = [0, 3, 5]")
+    small = small.replace("population = 200", "population = 12").replace(
+        "predictive = 50", "predictive = 4"
+    )
+    small = small.replace("simulations = 1600", "simulations = 24")
+    path = tmp_path / "small.toml"
+    path.write_text(small)
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(
+        [sys.executable, "-c", _ON_BOTH, str(path), str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["built"] > 0  # the GPU's engine ran the GPU calibration's batches
+    assert result["same_shape"] and result["worst"] <= 1e-12
+
+
+def test_a_calibration_asking_for_a_gpu_where_there_is_none_is_one_line(targets_file, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    env["NUMBA_DISABLE_CUDA"] = "1"
+    out = tmp_path / "none"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadsim",
+            "calibrate",
+            str(targets_file),
+            "--out",
+            str(out),
+            "--device",
+            "gpu",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("leadsim: error: --device gpu: no CUDA GPU found")
+    assert len(done.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_a_batch_whose_runs_all_failed_gives_missing_values(targets_file):
+    from leadsim.calibration.simulator import target_values
+
+    calibration = load_calibration(targets_file)
+    runs = pd.DataFrame({"run_id": [0, 1], "organisation": [0, 0], "status": ["error", "error"]})
+    weekly = next(t for t in calibration.targets if t.metric is not None)
+    values = target_values(weekly, runs, None, 2, calibration.horizon)  # no series at all
+    assert np.isnan(values).all()

@@ -63,6 +63,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
             "checks come after); for a quick look"
         ),
     )
+    calibrate.add_argument(
+        "--device",
+        choices=["cpu", "gpu"],
+        default="cpu",
+        help="where the engine runs (default cpu; gpu: pip install 'leadsim[gpu]', docs/gpu.md)",
+    )
     calibrate.add_argument("--quiet", action="store_true", help="no line per generation on stderr")
     calibrate.set_defaults(func=cmd_calibrate)
 
@@ -84,7 +90,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
-    options = {"resume": args.resume, "progress": say, "calibration": calibration}
+    options = {
+        "resume": args.resume,
+        "progress": say,
+        "calibration": calibration,
+        "device": args.device,
+    }
     if args.scheduler:
         from leadsim.experiments.sweep import dask_executor
 
@@ -94,7 +105,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from leadsim.experiments.runner import local_executor
         from leadsim.warmup import compile_now, warm_up
 
-        if compile_now():  # compile here once, where it shows, not in each worker
+        if args.device == "cpu" and compile_now():  # compile once here, not in each worker
             warm_up()
         executor = local_executor(args.workers or 1)
         try:

@@ -78,6 +78,7 @@ def calibrate(
     report: bool = True,
     progress: Callable[[str], None] | None = None,
     calibration: Calibration | None = None,
+    device: str = "cpu",
 ) -> CalibrationResult:
     """Calibrate the targets file at ``path`` into the folder ``out``.
 
@@ -89,11 +90,16 @@ def calibrate(
         report: Write ``report/`` (figures and Markdown) at the end.
         progress: Called with one line per generation.
         calibration: The file, already validated (``path`` is then only its name).
+        device: Where the engine runs: ``"cpu"``, or ``"gpu"`` (a CUDA GPU here, or on
+            the executor's workers; see ``docs/gpu.md``). Draws, thresholds and weights
+            are the same computation either way; a GPU's runs may differ from the CPU's
+            in the last bits of floats.
 
     Raises:
         CalibrationError: a mistake in the file or the folder (one line).
     """
     calibration = calibration or load_calibration(path)
+    _check_device(device, local=_is_local(executor))
     out = Path(out)
     previous = _open_folder(calibration, out, resume)
     experiment = calibration_experiment(calibration)
@@ -106,6 +112,7 @@ def calibrate(
             replicates=replicates,
             executor=executor,
             experiment=experiment,
+            device=device,
         )
 
     population = previous
@@ -133,6 +140,29 @@ def calibrate(
 
         write_report(result, out / "report")
     return result
+
+
+def _is_local(executor: Executor | None) -> bool:
+    """Whether batches run on this machine (this process, or its own pool of processes)."""
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from leadsim.experiments.runner import InProcessExecutor
+
+    local = (InProcessExecutor, ProcessPoolExecutor, ThreadPoolExecutor)
+    return executor is None or isinstance(executor, local)
+
+
+def _check_device(device: str, local: bool) -> None:
+    """One line where the calibration cannot run on ``device`` (before anything is written)."""
+    if device not in ("cpu", "gpu"):
+        raise CalibrationError(f"--device: {device!r} is not a device; allowed: cpu or gpu")
+    if device == "gpu" and local:
+        from leadsim.engine import gpu  # only now: a CPU calibration never loads CUDA
+
+        try:
+            gpu.require()
+        except RuntimeError as err:
+            raise CalibrationError(f"--device gpu: {err}") from None
 
 
 def posterior_predictive(

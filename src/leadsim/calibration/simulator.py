@@ -47,6 +47,7 @@ def simulate_targets(
     replicates: int | None = None,
     executor: Executor | None = None,
     experiment: Experiment | None = None,
+    device: str = "cpu",
 ) -> np.ndarray:
     """Simulate every draw ``replicates`` times; the targets' values, ``(draws, replicates, targets)``.
 
@@ -57,6 +58,7 @@ def simulate_targets(
         replicates: Runs per draw (default: the file's).
         executor: Where batches run; ``None``: this process.
         experiment: From :func:`calibration_experiment` (built if not given).
+        device: Where the engine runs: ``"cpu"``, or ``"gpu"`` (see ``docs/gpu.md``).
 
     A run the model refuses, or whose state turns non-finite, gives NaN values.
     """
@@ -67,6 +69,8 @@ def simulate_targets(
     points = [{name: float(v) for name, v in zip(names, row, strict=True)} for row in draws]
     designs = run_designs(points, replicates, np.asarray(seeds, dtype=np.int64))
     batches = make_batches(experiment, plan_runs(experiment, designs, {}), calibration.batch_size)
+    if device != "cpu":
+        batches = [replace(batch, device=device) for batch in batches]
     mapped = (
         map(simulate_batch, batches) if executor is None else executor.map(simulate_batch, batches)
     )
@@ -98,6 +102,8 @@ def target_values(
         if target.summary == "time_to_reversion":  # not reverted: censored at the horizon
             column = column.astype("Float64").fillna(horizon)
         frame["value"] = column.astype(np.float64)
+    elif series is None:  # no run kept a series: every run failed
+        return out
     else:
         first, last = target.weeks
         frame = series.loc[series["step"].between(first, last), ["run_id", "organisation"]]

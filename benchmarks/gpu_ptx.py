@@ -27,8 +27,11 @@ import numpy as np
 class _HostArray(np.ndarray):
     """A host array standing in for a device array (it has ``copy_to_host``)."""
 
-    def copy_to_host(self) -> np.ndarray:
-        return np.array(self)
+    def copy_to_host(self, ary: np.ndarray | None = None) -> np.ndarray:
+        if ary is None:
+            return np.array(self)
+        ary[...] = self
+        return ary
 
 
 def record_launches(weeks: int = 4) -> tuple[dict, dict]:

@@ -164,6 +164,8 @@ class Engine:
             for event in run.events:
                 self._events[event.step].append((r, event))
         self.records: list[StepRecord] = []
+        self._block: np.ndarray | None = None  # the records' rows (see _take_rows)
+        self._block_used = 0
         self._tally = np.zeros((self.n_org, kernels.TALLY_COLUMNS))
         self._hist = np.zeros((self.n_org, MAX_WINDOW + 1), dtype=np.int64)
         self.event_log: list[tuple[int, int, Event]] = []  # (step, organisation, event)
@@ -552,8 +554,28 @@ class Engine:
 
     def run(self, steps: int) -> None:
         """Advance ``steps`` weeks."""
+        self._reserve_records(steps)
         for _ in range(steps):
             self.step()
+
+    # Rows of records allocated at once when steps come one at a time (not through run).
+    RECORD_BLOCK = 64
+
+    def _reserve_records(self, steps: int) -> None:
+        """Room for ``steps`` more weeks of records in one block (a series is then a view)."""
+        free = 0 if self._block is None else self._block.shape[0] - self._block_used
+        if steps > free:
+            self._block = np.empty((steps, len(METRICS), self.n_org))
+            self._block_used = 0
+
+    def _take_rows(self, n: int) -> np.ndarray:
+        """The next ``n`` rows of the records' block, (n, metric, organisation), taken."""
+        if self._block is None or self._block_used + n > self._block.shape[0]:
+            self._block = np.empty((max(n, self.RECORD_BLOCK), len(METRICS), self.n_org))
+            self._block_used = 0
+        rows = self._block[self._block_used : self._block_used + n]
+        self._block_used += n
+        return rows
 
     def _meet_learning_group(self) -> None:
         """Step 3: heads in the group meet, are held, learn containment; the group's cohesion."""
@@ -778,8 +800,12 @@ class Engine:
         return self._window_pair
 
     def _record_row(self) -> np.ndarray:
-        """Where this week's metrics go: a new row, kept as the week's record."""
-        return np.empty((len(METRICS), self.n_org))
+        """Where this week's metrics go: the next row of the records' block, kept.
+
+        Consecutive weeks' rows are consecutive in one block, so that the series
+        (:func:`~leadsim.engine.metrics.stack`) are views of it, not a second copy.
+        """
+        return self._take_rows(1)[0]
 
     def _keep_record(self, row: np.ndarray) -> None:
         values = dict(zip(METRICS, row, strict=True))

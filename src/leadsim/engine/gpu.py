@@ -471,7 +471,8 @@ class DeviceEngine(Engine):
         """The weeks waiting in the device buffer, copied to the host as records."""
         if not self._chunk_steps:
             return
-        rows = self._chunk[: len(self._chunk_steps)].copy_to_host()
+        rows = self._take_rows(len(self._chunk_steps))  # the host's block: series are views
+        self._chunk[: len(self._chunk_steps)].copy_to_host(ary=rows)
         for step, row in zip(self._chunk_steps, rows, strict=True):
             values = dict(zip(METRICS, row, strict=True))
             self._records_kept.append(StepRecord(step=step, values=values, table=row))

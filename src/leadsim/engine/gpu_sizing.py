@@ -16,9 +16,9 @@ RECORD_CHUNK = 16
 DEVICE_BYTES_PER_PERSON = 260
 # Per organisation on the device: the records buffer, the head's window, the tally.
 DEVICE_BYTES_PER_ORGANISATION = RECORD_CHUNK * len(METRICS) * 8 + 2_048
-# Per organisation and week on the host: its record (every metric, float64), stacked
-# once more into series for the summaries, and the share of the batch's tables.
-HOST_BYTES_PER_ORGANISATION_WEEK = 2 * len(METRICS) * 8 + 16
+# Per organisation and week on the host: its record (every metric, float64; the series
+# are views of the records' block) and the share of the batch's tables.
+HOST_BYTES_PER_ORGANISATION_WEEK = len(METRICS) * 8 + 16
 HOST_BYTES_PER_PERSON = 400  # building the organisations: draws, networks, sorting
 MAX_BATCH_RUNS = 250_000  # more in one batch only delays the first results
 USABLE = 0.6  # of the memory free: the rest for CUDA's own, numpy's temporaries, others

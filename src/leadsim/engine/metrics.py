@@ -79,10 +79,39 @@ def stack(records: Sequence[StepRecord]) -> dict[str, np.ndarray]:
     """The series as arrays of shape (steps, organisations)."""
     if not records:
         return {name: np.empty((0, 0)) for name in METRICS}
+    block = _one_block(records)
+    if block is not None:  # consecutive rows of one array: views, no copy
+        return {name: block[:, m, :] for m, name in enumerate(METRICS)}
     if all(r.table is not None for r in records):
         tables = np.stack([r.table for r in records], axis=1)  # (metric, step, organisation)
         return dict(zip(METRICS, tables, strict=True))
     return {name: np.stack([r.values[name] for r in records]) for name in METRICS}
+
+
+def _one_block(records: Sequence[StepRecord]) -> np.ndarray | None:
+    """The (steps, metric, organisation) array whose consecutive rows the tables are, if any."""
+    first = records[0].table
+    base = None if first is None else first.base
+    if (
+        base is None
+        or base.ndim != 3
+        or base.shape[1:] != first.shape
+        or not base.flags.c_contiguous
+    ):
+        return None
+    row = first.nbytes
+    start, rest = divmod(first.ctypes.data - base.ctypes.data, row)
+    if rest or start + len(records) > base.shape[0]:
+        return None
+    for k, record in enumerate(records):
+        table = record.table
+        if (
+            table is None
+            or table.base is not base
+            or table.ctypes.data != first.ctypes.data + k * row
+        ):
+            return None
+    return base[start : start + len(records)]
 
 
 def gini_with_leader(

@@ -253,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "leadsim.experiments.cli",
         "leadsim.dashboard.cli",
         "leadsim.calibration.cli",
+        "leadsim.workshop.cli",
     ):
         try:
             extension = __import__(module, fromlist=["add_commands"])

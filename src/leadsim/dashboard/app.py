@@ -530,6 +530,13 @@ def Page():
                 classes=["leadsim-about-toggle"],
                 style={"color": "white", "margin-left": "auto"},
             )
+            solara.HTML(  # a workshop room on this server (leadsim.workshop), in a new tab
+                tag="a",
+                unsafe_innerHTML="Workshop room",
+                attributes={"href": "/workshop/new", "target": "_blank"},
+                classes=["leadsim-workshop-link", "v-btn", "v-btn--variant-text"],
+                style="color: white; padding: 0 12px; font-size: 0.875rem; text-transform: uppercase; letter-spacing: 0.09em; font-weight: 500; text-decoration: none;",
+            )
             solara.Button(
                 "Show controls" if wide.value else "Hide controls",
                 text=True,

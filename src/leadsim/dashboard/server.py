@@ -107,9 +107,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warnin
     seconds = warm_up()
     print(f"leadsim dashboard: ready in {seconds:.1f} s", flush=True)
     import uvicorn  # after configure(): uvicorn imports the app, which imports solara
+    from solara.server.starlette import app
+
+    from leadsim.workshop.server import mount  # workshop rooms (/workshop) on the same server
 
     config = uvicorn.Config(
-        "solara.server.starlette:app",
+        mount(app),
         host=host,
         port=port,
         log_level=log_level,

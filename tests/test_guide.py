@@ -1626,11 +1626,19 @@ SETTINGS: tuple[tuple[str, str], ...] = (
     (E, "(for example weeks 140, 148 and 155)"),
     (E, "Joining a learning group in week 60"),
 )
-# Where every figure must be claimed (or set): the whole guide; of the exercises, what the
-# students are told before they start and the teachers' notes (the exercises themselves
-# give settings to try and tables to fill in).
+# Where every figure must be claimed (or set): the guide's first plan (its every section
+# but the room plan's); of the exercises, what the students are told before they start and
+# the teachers' notes (the exercises themselves give settings to try and tables to fill in).
 CHECKED: dict[str, tuple[str, ...] | None] = {
-    W: None,
+    W: (  # the first plan, the dashboard's; the room plan's figures: tests/workshop/test_workshop_plan.py
+        "Before the session",
+        "The session at a glance",
+        "Session plan",
+        "How the model's mechanisms connect to the source texts",
+        "If you have more time, or the room takes you elsewhere",
+        "If something goes wrong",
+        "After the session",
+    ),
     E: ("Getting started", "Notes for teachers: what the model does"),
 }
 FIGURE = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])|\b[Ww]eeks? \d+")
@@ -1698,3 +1706,13 @@ def test_every_figure_is_claimed(doc: str) -> None:
         f"docs/{doc}.md quotes figures no claim of tests/test_guide.py checks "
         "(add a claim, or a SETTINGS phrase for what the facilitator sets):\n" + "\n".join(loose)
     )
+
+
+def test_the_guide_checks_every_section_but_the_room_plan() -> None:
+    """A new section of the guide is checked too: CHECKED names every one (the room plan's
+    figures are checked by tests/workshop/test_workshop_plan.py)."""
+    text = DOCS[W].read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+?)\s*$", text, re.M)
+    room = [h for h in headings if h.startswith("A second plan: a workshop room")]
+    assert len(room) == 1 and tuple(h for h in headings if h not in room) == CHECKED[W]
+    assert not FIGURE.search(flat(text.split("\n## ", 1)[0])), "figures above the first section"

@@ -52,6 +52,9 @@ WORKSHOP = ROOT / "docs" / "workshop.md"
 EXERCISES = ROOT / "docs" / "exercises.md"
 MATERIALS = (ABOUT, WORKSHOP, EXERCISES)
 DASHBOARD = ROOT / "src" / "leadsim" / "dashboard"
+ROOM_PAGES = ROOT / "src" / "leadsim" / "workshop" / "pages"
+# The guide's second plan is played in a workshop room (leadsim.workshop), not the dashboard.
+ROOM_PLAN = "A second plan: a workshop room, where the heads in the room play the heads"
 
 INFO_HEADINGS = (
     "WHAT IS IT?",
@@ -254,19 +257,43 @@ def test_scenarios_are_named_as_the_picker_shows_them(path):
         )
 
 
-@pytest.mark.parametrize("path", MATERIALS, ids=lambda p: p.name)
-def test_dashboard_labels_exist(path):
-    source = " ".join(
+def shown_in(folder: Path, suffixes: tuple[str, ...]) -> str:
+    """Every source file of ``folder`` with one of ``suffixes``, as one lower-case text."""
+    return " ".join(
         part.read_text(encoding="utf-8")
-        for part in sorted(DASHBOARD.iterdir())
-        if part.suffix in (".py", ".vue")
+        for part in sorted(folder.iterdir())
+        if part.suffix in suffixes
     ).lower()
+
+
+def missing_labels(text: str, source: str) -> list[str]:
+    """The <kbd> labels of ``text`` that ``source`` does not show."""
     missing = []
-    for found in KBD.finditer(read(path)):
+    for found in KBD.finditer(text):
         label = found.group("label").split(":")[0].strip().lower()
         if label not in source:
             missing.append(found.group("label"))
+    return missing
+
+
+def plans(text: str) -> tuple[str, str]:
+    """The guide's first plan (the dashboard's) and its second (a workshop room's)."""
+    first, _, second = text.partition(f"## {ROOM_PLAN}")
+    assert second, f"docs/workshop.md: no section '## {ROOM_PLAN}'"
+    return first, second
+
+
+@pytest.mark.parametrize("path", MATERIALS, ids=lambda p: p.name)
+def test_dashboard_labels_exist(path):
+    text, room = read(path), ""
+    if path == WORKSHOP:
+        text, room = plans(text)
+    missing = missing_labels(text, shown_in(DASHBOARD, (".py", ".vue")))
     assert missing == [], f"{path.name}: labels the dashboard does not show: {sorted(set(missing))}"
+    missing = missing_labels(room, shown_in(ROOM_PAGES, (".html", ".js")))
+    assert missing == [], (
+        f"{path.name}: labels the room's pages do not show: {sorted(set(missing))}"
+    )
 
 
 @pytest.mark.parametrize("path", MATERIALS, ids=lambda p: p.name)
@@ -321,17 +348,28 @@ def test_about_points_to_extension_related_work_and_credits():
         assert work.lower() in credits.lower(), f"CREDITS AND REFERENCES does not cite {work}"
 
 
-def test_workshop_plan_adds_up_to_sixty_minutes():
-    text = read(WORKSHOP)
+def check_plan(text: str, minutes: int) -> None:
+    """The timed sections of a plan follow on from 0 to ``minutes``, as its overview table says."""
     blocks = [(int(m.group("start")), int(m.group("end"))) for m in MINUTES.finditer(text)]
     assert len(blocks) >= 5, "the session plan needs at least five timed blocks"
-    assert blocks[0][0] == 0 and blocks[-1][1] == 60, blocks
+    assert blocks[0][0] == 0 and blocks[-1][1] == minutes, blocks
     for (_, end), (start, _) in itertools.pairwise(blocks):
         assert start == end, f"gap or overlap in the plan at minute {end}: {blocks}"
     assert all(end > start for start, end in blocks), blocks
-    assert sum(end - start for start, end in blocks) == 60
+    assert sum(end - start for start, end in blocks) == minutes
     overview = [(int(m.group("start")), int(m.group("end"))) for m in PLAN_ROW.finditer(text)]
     assert overview == blocks, "the overview table and the timed sections disagree"
+
+
+def test_workshop_plan_adds_up_to_sixty_minutes():
+    check_plan(plans(read(WORKSHOP))[0], 60)
+
+
+def test_the_room_plan_adds_up_to_the_minutes_it_states():
+    room = plans(read(WORKSHOP))[1]
+    stated = re.search(r"\*\*Who and how long\.\*\* (\d+) minutes", room)
+    assert stated, "the room plan says how long it takes ('**Who and how long.** N minutes')"
+    check_plan(room, int(stated.group(1)))
 
 
 def test_workshop_ties_each_mechanism_to_the_sources():

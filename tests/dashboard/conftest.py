@@ -13,22 +13,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+import chromium
+from chromium import CHROMIUM
 from leadsim.dashboard.server import free_port
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def start_dashboard(port: int, timeout: float = 60.0) -> subprocess.Popen:
@@ -82,11 +72,7 @@ def dashboard() -> Iterator[dict]:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless (the tests are skipped when it is not installed)."""
-    if not CHROMIUM.exists():
+    if not chromium.available():
         pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield chromium.launch()  # shared with the other browser tests' fixture: one Playwright
+    chromium.close()

@@ -12,24 +12,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import uvicorn
 
+import chromium
+from chromium import CHROMIUM
 from leadsim.dashboard.server import free_port
 from leadsim.workshop.server import HUB, build_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -66,14 +56,10 @@ def fresh_hub() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless (the tests are skipped when it is not installed)."""
-    if not CHROMIUM.exists():
+    if not chromium.available():
         pytest.skip(f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield chromium.launch()  # shared with the other browser tests' fixture: one Playwright
+    chromium.close()
 
 
 @pytest.fixture(scope="module")

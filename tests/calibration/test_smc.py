@@ -60,3 +60,24 @@ def test_weighted_quantiles_match_the_unweighted_ones_for_equal_weights():
     assert high == pytest.approx(1.645, abs=0.05)
     doubled = np.where(values > 0, 3.0, 1.0)  # three times the weight above 0
     assert weighted_quantile(values, doubled, 0.25) == pytest.approx(0.0, abs=0.03)
+
+
+def test_a_draws_weight_is_its_importance_times_its_share_of_replicates_within_epsilon():
+    distances = np.array(
+        [
+            [0.1, 0.2, 0.3, 0.4],  # all four replicates within 0.45
+            [0.1, 0.9, 0.9, 0.9],  # one of four
+            [0.3, 0.4, 0.9, 0.9],  # two of four
+        ]
+    )
+    log_importance = np.log([1.0, 2.0, 1.0])
+    weights = importance_weights(log_importance, distances, epsilon=0.45)
+    raw = np.array([1.0 * 4 / 4, 2.0 * 1 / 4, 1.0 * 2 / 4])
+    assert weights == pytest.approx(raw / raw.sum())
+
+
+def test_the_threshold_keeps_the_closest_draws():
+    distances = np.array([[4.0, 9.0], [1.0, 7.0], [3.0, 0.5], [2.0, 8.0]])  # closest: 4, 1, 0.5, 2
+    assert threshold(distances, kept=2) == 1.0  # the two closest: 0.5 and 1
+    assert threshold(distances, kept=3) == 2.0
+    assert threshold(distances, kept=10) == 4.0  # more than there are: all of them

@@ -305,3 +305,34 @@ def test_a_head_hears_of_an_inspection_at_their_school_only(room):
     assert participant_view(room, 1)["inspection"]
     room.shock(room.key, None)
     assert participant_view(room, 0)["inspection"]
+
+
+def test_the_facilitator_frees_a_seat_and_the_next_to_join_takes_it(room):
+    tokens = [room.join(f"Head {k}")[1] for k in range(6)]  # every seat taken
+    room.control(room.key, "start")
+    for token in tokens:
+        room.decide(token, Decision("raise"))  # term 1 runs
+    room.decide(tokens[2], Decision("lower"))  # a pending decision of term 2
+    with pytest.raises(RoomError) as err:
+        room.control(tokens[0], "release", {"school": 2})  # a head cannot free a seat
+    assert err.value.status == 403
+    room.control(room.key, "release", {"school": 2})  # Head 2's phone died
+    with pytest.raises(RoomError) as err:
+        room.decide(tokens[2], Decision("raise"))  # the old page no longer acts
+    assert err.value.status == 403
+    assert 2 not in room.pending and room.seated() == [0, 1, 3, 4, 5]
+    seat, token = room.join("Head 2 again")  # from another device
+    assert seat == 2 and room.seats[2].name == "Head 2 again"
+    for k in (0, 1, 3, 4, 5):
+        room.decide(tokens[k], Decision("hold"))
+    assert room.run.week == 4  # the term waits for the new head of school 2
+    room.decide(token, Decision("hold"))
+    assert room.run.week == 8
+    school_2 = [e for t in room.terms for e in t["entries"] if e.get("seat") == 2]
+    assert [e["choice"] for e in school_2] == ["raise", "hold"]  # the record goes on
+    with pytest.raises(RoomError, match=r"^release.school: 9 is not a school; allowed: 0 to 5$"):
+        room.control(room.key, "release", {"school": 9})
+    room.control(room.key, "release", {"school": 2})
+    with pytest.raises(RoomError, match="free already") as err:
+        room.control(room.key, "release", {"school": 2})
+    assert err.value.status == 409

@@ -72,6 +72,7 @@ CONTROLS: dict[str, tuple[str, ...]] = {
     "next": (),
     "settings": ("term_weeks", "timer"),
     "compare": ("on",),
+    "release": ("school",),
     "end": (),
 }
 
@@ -237,7 +238,13 @@ class Room:
         return bool(seated) and all(school in self.pending for school in seated)
 
     def control(self, key: Any, action: Any, args: dict[str, Any] | None = None) -> None:
-        """A facilitator's action: start, pause, next (run the term now), settings, end."""
+        """A facilitator's action: start, pause, next (run the term now), settings, release, end.
+
+        ``release`` frees a school's seat (``{"school": k}``): its head's token stops
+        working, and the next participant to join takes it (a phone that died: its head
+        joins again from another device). The school holds meanwhile, as an undecided
+        head's does; its record is kept.
+        """
         if not self.is_facilitator(key):
             raise RoomError("control: only the facilitator controls the room", 403)
         args = args or {}
@@ -269,9 +276,26 @@ class Room:
             self.run_term()
         elif action == "compare":
             self.compare = bool(args.get("on", not self.compare))
+        elif action == "release":
+            self._release(args.get("school"))
         elif action == "end":
             self.phase, self.deadline = "ended", None
         self._changed()
+
+    def _release(self, school: Any) -> None:
+        if (
+            isinstance(school, bool)
+            or not isinstance(school, int)
+            or not 0 <= school < len(self.seats)
+        ):
+            raise RoomError(
+                f"release.school: {str(school)[:20]} is not a school; allowed: 0 to {len(self.seats) - 1}"
+            )
+        seat = self.seats[school]
+        if seat.token is None:
+            raise RoomError(f"release: {school_name(school)}'s seat is free already", 409)
+        seat.token = None
+        self.pending.pop(school, None)
 
     def shock(self, key: Any, school: Any) -> None:
         """The facilitator schedules an inspection at one school or all, for the next term."""

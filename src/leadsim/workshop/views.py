@@ -142,6 +142,7 @@ def room_view(room: Room, role: str) -> dict[str, Any]:
             {
                 "school": school_name(k),
                 "head": seat.name,  # None: played by the model
+                "seated": seat.token is not None,  # False once freed: the next to join takes it
                 "decided": k in room.pending,
                 "reverted": reverted[k],
                 "reverted_week": when[k],

@@ -102,7 +102,9 @@
         (s.reverted ? '<span class="badge reverted">reverted (week ' + s.reverted_week + ")</span>" : "");
       return '<div class="school' + (s.reverted ? " reverted" : "") + '" data-school="' + k + '">' +
         "<b>" + Workshop.escape(s.school) + "</b>" + badges +
-        '<div class="muted">head: ' + Workshop.escape(s.head || "the model") + "</div>" +
+        '<div class="muted">head: ' + Workshop.escape(s.head ? s.head + (s.seated ? "" : " (seat free)") : "the model") +
+        (facilitator && s.seated ? ' <button class="secondary release" data-school="' + k + '">Free seat</button>' : "") +
+        "</div>" +
         Workshop.spark(index, "#1f77b4", model, 210, 50) +
         '<div class="muted">distribution index ' + Workshop.pct(Workshop.last(index)) +
         " · staff anxiety " + Workshop.pct(Workshop.last(s.series.anxiety)) +
@@ -111,6 +113,14 @@
         '<div class="dots">' + s.attended.map((a) => "<span" + (a ? ' class="in"' : "") + "></span>").join("") +
         "</div></div>";
     }).join("");
+    for (const button of document.querySelectorAll("#schools .release")) {
+      button.addEventListener("click", () => {
+        const k = parseInt(button.dataset.school, 10);
+        if (window.confirm("Free " + view.schools[k].school + "'s seat? Its head's page stops working; the next person to join takes the seat.")) {
+          control({action: "release", school: k});
+        }
+      });
+    }
     $("versus").classList.toggle("hidden", !view.compare);
     if (view.compare) {
       $("versus-table").innerHTML = "<tr><th>school</th><th>head</th><th>final index: room</th><th>model</th>" +

@@ -232,9 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     params.set_defaults(func=cmd_params)
 
     init = sub.add_parser(
-        "init", help="copy the shipped scenarios and experiments into a folder, to edit"
+        "init",
+        help="copy the shipped scenarios, experiments and calibration targets into a folder",
     )
-    init.add_argument("folder", help="where to put scenarios/ and experiments/ (new or existing)")
+    init.add_argument(
+        "folder",
+        help="where to put scenarios/, experiments/ and calibration/ (new or existing)",
+    )
     init.add_argument("--force", action="store_true", help="overwrite files already there")
     init.set_defaults(func=cmd_init)
 

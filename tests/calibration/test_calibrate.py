@@ -13,6 +13,7 @@ from leadsim.calibration.run import calibrate
 from leadsim.calibration.simulator import simulate_targets
 from leadsim.calibration.targets import CalibrationError, load_calibration
 from leadsim.cli import main
+from simulated_gpu import COUNT_ENGINES, no_cuda, simulator
 
 TRUE_PEER_TRUST = 0.3
 TEMPLATE = """
@@ -182,20 +183,12 @@ def test_simulations_caps_the_files_budget(targets_file, tmp_path, capsys):
     assert "--simulations: 0 is not allowed; a whole number from 1" in capsys.readouterr().err
 
 
-_ON_BOTH = """
-import json, sys, warnings
-warnings.simplefilter("ignore")
+_ON_BOTH = (
+    COUNT_ENGINES
+    + """
+import json, sys
 import numpy as np
 from leadsim.calibration.run import calibrate
-from leadsim.engine import gpu
-
-built = []
-_init = gpu.DeviceEngine.__init__
-def counted(self, runs, *args, **kwargs):
-    built.append(len(runs))
-    _init(self, runs, *args, **kwargs)
-gpu.DeviceEngine.__init__ = counted
-
 file, out = sys.argv[1], sys.argv[2]
 posteriors = {}
 for device in ("cpu", "gpu"):
@@ -205,12 +198,12 @@ a, b = np.array(posteriors["cpu"]), np.array(posteriors["gpu"])
 json.dump({"same_shape": a.shape == b.shape, "worst": float(np.max(np.abs(a - b))),
            "built": len(built)}, sys.stdout)
 """
+)
 
 
 def test_a_calibration_on_the_gpu_gives_the_cpus_posterior(tmp_path):
     """Under numba's CUDA simulator (as in tests/engine/test_gpu_kernels.py)."""
     import json
-    import os
     import subprocess
     import sys
 
@@ -223,7 +216,7 @@ def test_a_calibration_on_the_gpu_gives_the_cpus_posterior(tmp_path):
     small = small.replace("simulations = 1600", "simulations = 24")
     path = tmp_path / "small.toml"
     path.write_text(small)
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONWARNINGS": "ignore"}
+    env = simulator()
     done = subprocess.run(
         [sys.executable, "-c", _ON_BOTH, str(path), str(tmp_path / "out")],
         env=env,
@@ -238,12 +231,10 @@ def test_a_calibration_on_the_gpu_gives_the_cpus_posterior(tmp_path):
 
 
 def test_a_calibration_asking_for_a_gpu_where_there_is_none_is_one_line(targets_file, tmp_path):
-    import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    env["NUMBA_DISABLE_CUDA"] = "1"
+    env = no_cuda()
     out = tmp_path / "none"
     done = subprocess.run(
         [

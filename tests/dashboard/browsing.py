@@ -4,49 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from chromium import Guard
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-class Guard:
-    """Aborts and counts requests leaving this machine; records error responses."""
-
-    def __init__(self, context) -> None:
-        self.external: list[str] = []
-        self.failed: list[tuple[int, str]] = []
-        self.page_errors: list[str] = []
-        context.route("**/*", self._route)
-        context.on("response", self._response)
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort()
-
-    def _response(self, response) -> None:
-        if response.status >= 400:
-            self.failed.append((response.status, response.url))
-
-    def watch(self, page) -> None:
-        """Also count a page's websockets to anything but this machine, and its errors."""
-        page.on(
-            "websocket",
-            lambda ws: (
-                urlsplit(ws.url).hostname not in LOCAL_HOSTS and self.external.append(ws.url)
-            ),
-        )
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-
-    def assert_clean(self) -> None:
-        """Nothing left the machine, nothing failed."""
-        assert self.external == [], f"requests to other machines: {self.external}"
-        assert self.failed == [], f"responses with an error status: {self.failed}"
-        assert self.page_errors == [], f"errors in the page: {self.page_errors}"
 
 
 def open_page(browser, url: str, *, viewport=(1400, 900)):

@@ -28,21 +28,12 @@ import sys
 
 import pytest
 
+from leadsim.engine import gpu
+from simulated_gpu import no_cuda, simulator
+
 FLOAT_TOLERANCE = 0.0  # relative and absolute: the simulator must agree bit for bit
 
-PHASES = (
-    "step_bases",
-    "meet",
-    "update_cohesion",
-    "lead",
-    "offer_and_take_up",
-    "outcomes",
-    "update_staff",
-    "reflection_weeks",
-    "close_cycle_week",
-    "replan",
-    "observe",
-)
+PHASES = gpu.LAUNCHERS  # every kernel the GPU engine launches is compared
 
 _COMPARE = """
 import json, sys, warnings
@@ -148,7 +139,7 @@ json.dump(report, sys.stdout)
 
 @pytest.fixture(scope="module")
 def compared():
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONWARNINGS": "ignore"}
+    env = simulator()
     done = subprocess.run(
         [sys.executable, "-c", _COMPARE, str(FLOAT_TOLERANCE), json.dumps(PHASES)],
         env=env,
@@ -204,8 +195,7 @@ else:
 
 
 def test_without_cuda_require_says_so_in_one_line():
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    env["NUMBA_DISABLE_CUDA"] = "1"  # as if no GPU, even on a machine with one
+    env = no_cuda()
     done = subprocess.run(
         [sys.executable, "-c", _REQUIRE], env=env, capture_output=True, text=True, timeout=120
     )
@@ -295,7 +285,7 @@ def test_an_engine_on_the_gpu_runs_the_cpu_engines_weeks():
     once an accountability shock makes pressure decay from above its baseline); a
     real GPU's ``exp`` and fused multiply-adds differ in the same way.
     """
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONWARNINGS": "ignore"}
+    env = simulator()
     done = subprocess.run(
         [sys.executable, "-c", _WHOLE_RUN], env=env, capture_output=True, text=True, timeout=300
     )

@@ -9,7 +9,6 @@ nothing. The card-and-host sizing of batches is checked as arithmetic.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from experiment_files import write
 from leadsim.engine.gpu_sizing import batch_size_for
 from leadsim.experiments.storage import SweepError
 from leadsim.experiments.sweep import check_device
+from simulated_gpu import COUNT_ENGINES, no_cuda, simulator
 
 SMALL = """
 scenario = "base.toml"
@@ -35,20 +35,12 @@ every = 3
 series = ["distribution_index", "anxiety"]
 """
 
-_BOTH = """
-import json, sys, warnings
-warnings.simplefilter("ignore")
+_BOTH = (
+    COUNT_ENGINES
+    + """
+import json, sys
 import numpy as np
 from leadsim.experiments.sweep import replay, run_sweep, runs_table
-from leadsim.engine import gpu
-
-built = []
-_init = gpu.DeviceEngine.__init__
-def counted(self, runs, *args, **kwargs):
-    built.append(len(runs))
-    _init(self, runs, *args, **kwargs)
-gpu.DeviceEngine.__init__ = counted
-
 def main():
     file, out = sys.argv[1], sys.argv[2]
     summaries = {}
@@ -84,11 +76,12 @@ def main():
 if __name__ == "__main__":
     main()
 """
+)
 
 
 def test_a_sweep_on_the_gpu_gives_the_cpu_sweeps_results(lab: Path, tmp_path: Path):
     experiment = write(lab, "small.toml", SMALL)
-    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1", "PYTHONWARNINGS": "ignore"}
+    env = simulator()
     done = subprocess.run(
         [sys.executable, "-c", _BOTH, str(experiment), str(tmp_path / "out")],
         env=env,
@@ -108,8 +101,7 @@ def test_a_sweep_on_the_gpu_gives_the_cpu_sweeps_results(lab: Path, tmp_path: Pa
     assert result["devices"] == ["gpu"]  # the receipt says where the batch ran
     assert result["replay"] == [True, "gpu", 0.0]  # replayed there: bit for bit
     # where there is no GPU, the GPU's batch is replayed on the CPU, floats nearly equal
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    env["NUMBA_DISABLE_CUDA"] = "1"
+    env = no_cuda()
     done = subprocess.run(
         [sys.executable, "-m", "leadsim", "replay", str(tmp_path / "out" / "gpu"), "5"],
         env=env,
@@ -126,8 +118,7 @@ def test_asking_for_a_gpu_where_there_is_none_is_one_line_and_writes_nothing(
 ):
     experiment = write(lab, "small.toml", SMALL)
     out = tmp_path / "results"
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
-    env["NUMBA_DISABLE_CUDA"] = "1"  # as if there were no GPU, even on a machine with one
+    env = no_cuda()
     done = subprocess.run(
         [
             sys.executable,

@@ -3,7 +3,7 @@
 The server is :func:`leadsim.workshop.server.build_app` under uvicorn in this process,
 so tests can open rooms through HTTP and look at them through :data:`HUB` directly.
 Every request a browser page makes to anything but this machine is aborted and
-counted (``room_browsing.Guard``).
+counted (``chromium.Guard``).
 """
 
 from __future__ import annotations

@@ -3,42 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from chromium import Guard
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "workshop"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-class Guard:
-    """Aborts and counts requests leaving this machine; records error responses and page errors."""
-
-    def __init__(self, context) -> None:
-        self.external: list[str] = []
-        self.failed: list[tuple[int, str]] = []
-        self.page_errors: list[str] = []
-        context.route("**/*", self._route)
-        context.on("response", self._response)
-
-    def _route(self, route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
-
-    def _response(self, response) -> None:
-        if response.status >= 400:
-            self.failed.append((response.status, response.url))
-
-    def watch(self, page) -> None:
-        """Count the page's uncaught errors."""
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-
-    def assert_clean(self) -> None:
-        """Nothing left the machine, nothing failed, nothing threw."""
-        assert self.external == [], f"requests to other machines: {self.external}"
-        assert self.failed == [], f"responses with an error status: {self.failed}"
-        assert self.page_errors == [], f"errors in the page: {self.page_errors}"
 
 
 def new_page(browser, *, phone: bool = False):

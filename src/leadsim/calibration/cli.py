@@ -10,15 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not allowed; a whole number from 1")
-    return value
+from leadsim.experiments.cli import _count  # a whole number from 1, as sweep's options
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:

@@ -21,6 +21,27 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_server_arguments(parser: argparse.ArgumentParser, network: str) -> None:
+    """``--port``, ``--host`` and ``--log-level``, as ``dashboard`` and ``workshop`` take them.
+
+    ``network``: what listening on 0.0.0.0 serves (for the ``--host`` help).
+    """
+    parser.add_argument(
+        "--port", type=_port, default=8765, help="TCP port (default 8765; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=f"address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: {network})",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level (default warning)",
+    )
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register ``leadsim dashboard`` on the main parser's subcommands."""
     parser = subparsers.add_parser(
@@ -31,18 +52,5 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
             "students this machine's address; nothing is fetched from or sent to the internet."
         ),
     )
-    parser.add_argument(
-        "--port", type=_port, default=8765, help="TCP port (default 8765; 0 picks a free one)"
-    )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the network)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="warning",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="server log level (default warning)",
-    )
+    add_server_arguments(parser, "the network")
     parser.set_defaults(func=cmd_dashboard)

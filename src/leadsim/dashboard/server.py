@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from typing import Any
 
 from leadsim.dashboard.limits import KERNEL_CULL_TIMEOUT, MAX_LIVE_PAGES
 
@@ -96,20 +97,21 @@ def warm_up() -> float:
     return time.perf_counter() - started
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
-    """Serve the dashboard until interrupted, printing its address once it is ready."""
-    configure()
-    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
-    print("leadsim dashboard: readying the model…", flush=True)
-    from leadsim.warmup import warm_up as ready_kernels
+def app_server(host: str, port: int, log_level: str) -> Any:
+    """Uvicorn serving the dashboard with workshop rooms mounted (``/workshop``).
 
-    ready_kernels(sys.stdout)  # says so when it compiles, once per install
-    seconds = warm_up()
-    print(f"leadsim dashboard: ready in {seconds:.1f} s", flush=True)
-    import uvicorn  # after configure(): uvicorn imports the app, which imports solara
+    Call after :func:`configure` (the app imports solara). Before it stops, the server
+    answers the rooms' waiting pages (their long polls), so that it stops at once.
+    """
+    import uvicorn
     from solara.server.starlette import app
 
-    from leadsim.workshop.server import mount  # workshop rooms (/workshop) on the same server
+    from leadsim.workshop.server import HUB, mount
+
+    class AppServer(uvicorn.Server):
+        async def shutdown(self, sockets=None) -> None:
+            HUB.wake_all()
+            await super().shutdown(sockets)
 
     config = uvicorn.Config(
         mount(app),
@@ -120,7 +122,20 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warnin
         ws_per_message_deflate=False,  # frames are small; compressing each costs more than it saves
         timeout_graceful_shutdown=2,
     )
-    server = uvicorn.Server(config)
+    return AppServer(config)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, *, log_level: str = "warning") -> None:
+    """Serve the dashboard until interrupted, printing its address once it is ready."""
+    configure()
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
+    print("leadsim dashboard: readying the model…", flush=True)
+    from leadsim.warmup import warm_up as ready_kernels
+
+    ready_kernels(sys.stdout)  # says so when it compiles, once per install
+    seconds = warm_up()
+    print(f"leadsim dashboard: ready in {seconds:.1f} s", flush=True)
+    server = app_server(host, port, log_level)  # workshop rooms (/workshop) on it too
     print(f"leadsim dashboard: {address(host, port)}", flush=True)
     if host in ("0.0.0.0", "::"):  # noqa: S104
         print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from leadsim.dashboard.cli import _port
+from leadsim.dashboard.cli import add_server_arguments
 from leadsim.workshop.limits import DEFAULT_SCENARIO, MAX_SEATS
 
 
@@ -18,14 +18,10 @@ def _schools(text: str) -> int:
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Serve a room until interrupted."""
     from leadsim.dashboard.server import free_port
-    from leadsim.workshop.room import RoomError, room_scenario
+    from leadsim.workshop.room import room_scenario
     from leadsim.workshop.server import serve
 
-    try:
-        room_scenario(args.scenario, args.schools)  # refuse a bad scenario before serving
-    except RoomError as err:
-        print(f"error: {err}")
-        return 2
+    room_scenario(args.scenario, args.schools)  # a bad scenario: one line (RoomError), no server
     port = free_port(args.host) if args.port == 0 else args.port
     serve(args.scenario, args.schools, args.host, port, log_level=args.log_level)
     return 0
@@ -54,18 +50,5 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help=f"seats: schools in the room (1 to {MAX_SEATS})",
     )
-    parser.add_argument(
-        "--port", type=_port, default=8765, help="TCP port (default 8765; 0 picks a free one)"
-    )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1; 0.0.0.0: the room's network)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="warning",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="server log level (default warning)",
-    )
+    add_server_arguments(parser, "the room's network")
     parser.set_defaults(func=cmd_workshop)

@@ -312,7 +312,11 @@ class Room:
         if self.phase == "ended":
             raise RoomError("shock: the room has ended", 409)
         if len(self.pending_shocks) >= len(self.seats) + 1:
-            raise RoomError("shock: enough inspections queued for this term", 429)
+            raise RoomError(
+                f"shock: {len(self.pending_shocks)} inspections queued for this term already; "
+                "allowed: one per school and one for all",
+                429,
+            )
         self.pending_shocks.append(school)
         self._changed()
 

@@ -498,7 +498,7 @@ def serve(
     log_level: str = "warning",
 ) -> None:
     """Serve the dashboard with a room open, printing the room's links once ready."""
-    from leadsim.dashboard.server import address, configure, warm_up
+    from leadsim.dashboard.server import address, app_server, configure, warm_up
 
     configure()
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
@@ -508,16 +508,6 @@ def serve(
 
     ready_kernels(sys.stdout)
     warm_up()
-    import uvicorn
-    from solara.server.starlette import app
-
-    class RoomServer(uvicorn.Server):
-        """uvicorn's server, answering the rooms' waiting pages before it stops."""
-
-        async def shutdown(self, sockets=None) -> None:
-            HUB.wake_all()
-            await super().shutdown(sockets)
-
     local = address(host, port)
     if host in ("0.0.0.0", "::"):  # noqa: S104
         lan = lan_address()
@@ -528,13 +518,4 @@ def serve(
     print(f"  join link: {base.rstrip('/')}{PREFIX}/join?code={room.code}", flush=True)
     print(f"  room code: {room.code}", flush=True)
     print(f"  dashboard: {local}", flush=True)
-    config = uvicorn.Config(
-        mount(app),
-        host=host,
-        port=port,
-        log_level=log_level,
-        ws_max_size=4 * 1024 * 1024,
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=2,
-    )
-    RoomServer(config).run()
+    app_server(host, port, log_level).run()

@@ -49,7 +49,9 @@ class Decision:
                 f"choice: {self.choice!r} is not a choice; allowed: raise, hold, lower"
             )
         if not isinstance(self.attend, bool) or not isinstance(self.reflect, bool):
-            raise ValueError("attend, reflect: expected true or false")
+            raise ValueError(
+                f"attend, reflect: {self.attend!r}, {self.reflect!r}; allowed: true or false"
+            )
 
     def label(self) -> str:
         """Short text for logs and tables: ``raise, attend, reflect``."""
@@ -151,7 +153,10 @@ class RoomRun:
         """Apply one line of the record, now (at the engine's current week)."""
         engine, seat = self.engine, entry["seat"]
         if entry["week"] != engine.t:
-            raise ValueError(f"week: entry for week {entry['week']} applied at week {engine.t}")
+            raise ValueError(
+                f"week: an entry for week {entry['week']} applied at week {engine.t}; "
+                "allowed: the entries of the week the engine is at"
+            )
         if entry["kind"] == "shock":
             engine.apply_event(
                 make_event(engine.t, "accountability_shock", seat, size=entry["size"])
